@@ -235,6 +235,13 @@ export const openAIErrors = {
       `messages.[${at}].role`,
       null,
     ),
+  imageOutsideUserMessage: (at: number, role: string): OpenAIErrorBody =>
+    errorBody(
+      `Invalid 'messages[${at}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${role}' contains an image URL.`,
+      'invalid_request_error',
+      `messages.[${at}].content`,
+      null,
+    ),
   strayToolMessage: (at: number): OpenAIErrorBody =>
     errorBody("Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", 'invalid_request_error', `messages.[${at}].role`, null),
   missingPrompt: (): OpenAIErrorBody => errorBody("Missing required parameter: 'prompt'.", 'invalid_request_error', 'prompt', 'missing_required_parameter'),

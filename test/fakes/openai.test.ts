@@ -53,6 +53,19 @@ describe('fake OpenAI upstream', () => {
       expect(answer.choices[0]!.message.content).toContain('hello world');
     });
 
+    it.each(['tool', 'assistant'])("refuses an image_url part in a %s message, as OpenAI does, and takes it in a user message", async (role) => {
+      const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } };
+      const history = role === 'tool' ? [{ role: 'assistant', content: null, tool_calls: [call('c1')] }, { role: 'tool', tool_call_id: 'c1', content: [image] }] : [{ role: 'assistant', content: [image] }];
+      const messages = [...USER, ...history, { role: 'user', content: [{ type: 'text', text: 'and this?' }, image] }];
+
+      const err = await refusal(client.chat.completions.create({ model: 'gpt-4o', messages } as unknown as Parameters<typeof client.chat.completions.create>[0]));
+      const taken = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: [{ type: 'text', text: 'what?' }, image] }] } as unknown as Parameters<typeof client.chat.completions.create>[0]);
+
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err!.error).toMatchObject({ message: `Invalid 'messages[${history.length}]'. Image URLs are only allowed for messages with role 'user', but this message with role '${role}' contains an image URL.`, type: 'invalid_request_error' });
+      expect(taken).toHaveProperty('choices');
+    });
+
     it('refuses temperature on a reasoning model’s Responses body, and reasoning on a chat model’s', async () => {
       const hot = await refusal(client.responses.create({ model: 'o3', input: 'hi', temperature: 0.5 }));
       const effort = await refusal(client.responses.create({ model: 'gpt-4.1', input: 'hi', reasoning: { effort: 'low' } }));

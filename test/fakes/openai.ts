@@ -589,6 +589,8 @@ function invalidChatRequest(record: RecordedRequest): OpenAIErrorBody | undefine
   if (Array.isArray(body.messages)) {
     const unpaired = toolPairingProblem(body.messages);
     if (unpaired) return unpaired;
+    const image = imageOutsideUserMessage(body.messages);
+    if (image) return image;
   }
   return refusedByModel(body.model, body as Record<string, unknown>);
 }
@@ -611,6 +613,21 @@ function toolPairingProblem(messages: unknown[]): OpenAIErrorBody | undefined {
     open = m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 ? { at: i, ids: new Set(m.tool_calls.map((c) => c.id)) } : undefined;
   }
   if (open && open.ids.size > 0) return openAIErrors.unansweredToolCalls(messages.length, [...open.ids].map(String));
+  return undefined;
+}
+
+/**
+ * The real API's rule for images: only a `user` message may hold an `image_url` part. The API
+ * reference (https://platform.openai.com/docs/api-reference/chat/create, `messages`) gives the
+ * system, assistant and tool messages text parts only (and refusals for the assistant); the
+ * message is the one OpenAI answers (quoted in OpenHands/OpenHands#7700, openai/openai-node#1030).
+ */
+function imageOutsideUserMessage(messages: unknown[]): OpenAIErrorBody | undefined {
+  for (const [i, raw] of messages.entries()) {
+    const m = (raw ?? {}) as { role?: unknown; content?: unknown };
+    if (m.role === 'user' || !Array.isArray(m.content)) continue;
+    if (m.content.some((part) => (part as { type?: unknown } | null)?.type === 'image_url')) return openAIErrors.imageOutsideUserMessage(i, String(m.role));
+  }
   return undefined;
 }
 

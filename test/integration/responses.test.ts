@@ -369,18 +369,20 @@ describe('Responses translated for Anthropic', () => {
   });
 });
 
-describe("a translator's refusal names the field of the Responses body", () => {
-  it('names max_output_tokens, not Chat Completions\' max_tokens, when it leaves Anthropic no room beyond the thinking', async () => {
-    const err = await client()
-      .responses.create({ model: 'claude-x', input: 'Think hard', max_output_tokens: 2000, reasoning: { effort: 'high' } })
-      .catch((e: unknown) => e);
+describe("reasoning effort on Claude under the client's max_output_tokens", () => {
+  // The budget is the gateway's mapping of the effort: it gives way to the client's limit. (Naming
+  // max_output_tokens in the refusal of a budget that does not fit: surfaces/openai-responses/error-fields.test.ts.)
+  it('thinks within a max_output_tokens the effort’s budget does not fit under, leaving the answer room, instead of refusing it', async () => {
+    anthropic.reply({ kind: 'text', text: 'Thought.' });
 
-    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err).toMatchObject({ status: 400, param: 'max_output_tokens' });
-    expect((err as Error).message).toMatch(/^400 max_output_tokens \(2000\) must be greater than the thinking budget/);
-    expect(anthropic.requests).toHaveLength(0);
+    const answer = await client().responses.create({ model: 'claude-x', input: 'Think hard', max_output_tokens: 2000, reasoning: { effort: 'high' } });
+
+    expect(answer.output_text).toBe('Thought.');
+    expect(anthropic.requests[0]!.body).toMatchObject({ max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 } });
   });
+});
 
+describe("a translator's refusal names the field of the Responses body", () => {
   it('names the input, with no index of a canonical message (not the input item it came from), for a result Gemini cannot match to a call', async () => {
     // The instructions and the user message are input items 0 and 1; the result, item 2, is canonical message 1.
     const err = await client()

@@ -548,6 +548,36 @@ describe('a thinking budget and a max_tokens the model’s policy put at odds', 
   });
 });
 
+describe('a thinking budget under the client’s own max_tokens', () => {
+  // OpenAI counts reasoning inside max_completion_tokens and takes any effort with any limit: an
+  // effort's budget is the gateway's own mapping, so it gives way to the client's limit.
+  it.each<{ name: string; input: Partial<ChatRequest>; thinking: unknown }>([
+    { name: 'keeps the effort’s budget where it leaves the answer its room', input: { maxTokens: 32768, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 16384 } },
+    { name: 'lowers high’s budget to leave the answer its room under 8 000 tokens (valid on o-series)', input: { maxTokens: 8000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 8000 - 1024 } },
+    { name: 'lowers a budget just under max_tokens, which would leave the answer almost nothing', input: { maxTokens: 16500, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 16500 - 1024 } },
+    { name: 'keeps the least budget while max_tokens is above it, the answer getting the rest', input: { maxTokens: 1500, reasoning: { effort: 'medium' } }, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    { name: 'does not think when max_tokens leaves no room for the least budget', input: { maxTokens: 1024, reasoning: { effort: 'low' } }, thinking: undefined },
+    { name: 'keeps the client’s own budget that fits, however little room it leaves', input: { maxTokens: 8500, reasoning: { budgetTokens: 8000 } }, thinking: { type: 'enabled', budget_tokens: 8000 } },
+    // Gemini's budgets go down to 128: raised to Claude's least, one that fitted the client's limit no longer does.
+    { name: 'does not think when only raising the client’s small budget to the least put it over max_tokens', input: { maxTokens: 1000, reasoning: { budgetTokens: 512 } }, thinking: undefined },
+  ])('$name', ({ input, thinking }) => {
+    // Act
+    const body = toAnthropicBody(base(input));
+
+    // Assess
+    expect(body.max_tokens).toBe(input.maxTokens);
+    expect(body.thinking).toEqual(thinking);
+  });
+
+  it('still refuses the client’s own budget that does not fit under its max_tokens, naming max_tokens', () => {
+    // Act
+    const act = () => toAnthropicBody(base({ maxTokens: 8000, reasoning: { budgetTokens: 8000 } }));
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 400, param: 'max_tokens', message: expect.stringContaining('must be greater than the thinking budget (8000)') }));
+  });
+});
+
 describe('an effort the model’s policy filled in that Claude does not think on', () => {
   it.each<{ name: string; input: Partial<ChatRequest>; declined: string[] }>([
     { name: 'tells of it when the client’s temperature clashes with thinking', input: { temperature: 0.2, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, declined: ['reasoningEffort'] },

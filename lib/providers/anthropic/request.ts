@@ -5,7 +5,7 @@ import type { CallContext, PolicyDeclined } from '../types';
 import { withinBreakpointLimit } from './breakpoint-limit';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
-import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
+import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -68,9 +68,10 @@ export function thinkingBudget(reasoning: ReasoningOptions | undefined): number 
 /**
  * The Messages API body for a canonical request. Pure. Refuses (400, naming the field) what
  * Anthropic cannot do: `seed`, `temperature` above 1, `response_format: json_object`, a
- * `max_tokens` that leaves no room after the thinking budget, sampling options Claude refuses
- * while thinking (`claudeSampling`: the policy's side of such a clash gives way instead). Cache
- * marks beyond Claude's four are left off (`withinBreakpointLimit`).
+ * `max_tokens` that leaves no room after the client's own thinking budget (an effort's is sized
+ * to fit, `budgetUnderMaxTokens`), sampling options Claude refuses while thinking
+ * (`claudeSampling`: the policy's side of such a clash gives way instead). Cache marks beyond
+ * Claude's four are left off (`withinBreakpointLimit`).
  *
  * JSON output: `json_schema` maps to Anthropic's structured outputs (`output_config.format`);
  * models without structured outputs answer 400 themselves, and that error reaches the client.
@@ -93,9 +94,10 @@ export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOpti
   // (see prefillLacksThinking), can only go on without extended thinking, as Anthropic's error
   // advises and LiteLLM's modify_params does.
   let budget = toolLoopLacksThinking(messages) || prefillLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
-  // Anthropic counts thinking inside max_tokens: a budget the policy left no room for is sized to fit,
-  // or dropped; before the sampling rule, so that sampling left out for thinking is not left out for none.
-  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderPolicyLimit(req, budget, req.maxTokens);
+  // Anthropic counts thinking inside max_tokens: an effort's budget, or one the policy left no room
+  // for, is sized to fit or dropped; before the sampling rule, so that sampling left out for thinking
+  // is not left out for none.
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderMaxTokens(req, budget, req.maxTokens);
   const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;

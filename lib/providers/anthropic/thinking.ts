@@ -74,19 +74,41 @@ function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
 }
 
 /**
+ * What the budget of the client's effort leaves the answer under the client's `max_tokens` (while
+ * the least budget fits): enough for a short reply or a tool call, little enough that most of what
+ * the effort asked for is kept.
+ */
+export const ANSWER_ROOM = 1024;
+
+/**
  * The thinking budget for a request's `max_tokens` (Claude counts thinking inside `max_tokens` and
- * refuses a budget that does not fit under it). When the model's parameter policy made the clash
- * (it capped or set `max_tokens`, or filled in the effort): the largest budget under `max_tokens`,
- * as the policy lowers a Messages call's own (`lib/params/apply.ts`), or none (no thinking) when
- * `max_tokens` leaves no room for the least budget. A budget that fits, or a clash the client made
- * itself, comes back as it is, for the caller to send or refuse.
+ * refuses a budget that does not fit under it).
+ *
+ * - A budget derived from the client's effort (`reasoning_effort`) is the gateway's own mapping, and
+ *   OpenAI takes any effort with any limit: it gives way to the client's `max_tokens`, leaving the
+ *   answer `ANSWER_ROOM`, never under the least budget, and none (no thinking) when `max_tokens`
+ *   leaves no room for the least budget (as LiteLLM caps its effort budgets).
+ * - When the model's parameter policy made the clash (it capped or set `max_tokens`, or filled in
+ *   the effort): the largest budget under `max_tokens`, as the policy lowers a Messages call's own
+ *   (`lib/params/apply.ts`), or none when `max_tokens` leaves no room for the least budget.
+ * - The client's own budget comes back as it is, for the caller to send or refuse; but one that
+ *   fitted under `max_tokens` until it was raised to the least budget is none (no thinking): the
+ *   clash is the raise's, and no budget Claude takes fits.
  *
  * @example
- * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 16384, 2000) // 1999
- * budgetUnderPolicyLimit({ ...req, setByPolicy: { maxTokens: true } }, 1024, 1000)  // undefined: no thinking
- * budgetUnderPolicyLimit(req, 16384, 2000)                                          // 16384: the client's clash
+ * budgetUnderMaxTokens({ ...req, reasoning: { effort: 'high' } }, 16384, 8000)   // 6976
+ * budgetUnderMaxTokens({ ...req, setByPolicy: { maxTokens: true } }, 16384, 2000) // 1999
+ * budgetUnderMaxTokens({ ...req, setByPolicy: { maxTokens: true } }, 1024, 1000)  // undefined: no thinking
+ * budgetUnderMaxTokens({ ...req, reasoning: { budgetTokens: 16384 } }, 16384, 2000) // 16384: the client's clash
+ * budgetUnderMaxTokens({ ...req, reasoning: { budgetTokens: 512 } }, 1024, 1000)     // undefined: only the raise clashed
  */
-export function budgetUnderPolicyLimit(req: ChatRequest, budget: number, maxTokens: number): number | undefined {
-  if (budget < maxTokens || (!req.setByPolicy?.maxTokens && !req.setByPolicy?.reasoning)) return budget;
-  return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
+export function budgetUnderMaxTokens(req: ChatRequest, budget: number, maxTokens: number): number | undefined {
+  const byPolicy = req.setByPolicy?.maxTokens === true || req.setByPolicy?.reasoning === true;
+  if (!byPolicy && req.reasoning?.budgetTokens === undefined) {
+    return maxTokens > MIN_THINKING_BUDGET ? Math.max(MIN_THINKING_BUDGET, Math.min(budget, maxTokens - ANSWER_ROOM)) : undefined;
+  }
+  if (budget < maxTokens) return budget;
+  if (byPolicy) return maxTokens > MIN_THINKING_BUDGET ? maxTokens - 1 : undefined;
+  // The client's own budget: its clash is the caller's to refuse, unless only the raise to the least made it.
+  return (req.reasoning?.budgetTokens ?? budget) < maxTokens ? undefined : budget;
 }

@@ -491,11 +491,17 @@ describe('sampling options and Claude thinking on Converse', () => {
   });
 });
 
-describe('a Claude thinking budget and a maxTokens the model’s policy put at odds (Converse)', () => {
+describe('a Claude thinking budget and a maxTokens at odds (Converse)', () => {
   it.each<{ name: string; input: Partial<ChatRequest>; thinking: unknown }>([
     { name: 'sizes the budget of an effort just under a maxTokens the policy capped', input: { maxTokens: 2000, reasoning: { effort: 'high' }, setByPolicy: { maxTokens: true } }, thinking: { type: 'enabled', budget_tokens: 1999 } },
     { name: 'does not think when the capped maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'low' }, setByPolicy: { reasoning: true } }, thinking: undefined },
-    { name: 'leaves the client’s own clash for Bedrock to answer', input: { maxTokens: 2000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+    { name: 'leaves the client’s own budget that does not fit for Bedrock to answer', input: { maxTokens: 2000, reasoning: { budgetTokens: 4096 } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+    // An effort's budget is the gateway's own mapping: it gives way to the client's maxTokens, leaving the answer room.
+    { name: 'lowers the budget of the client’s effort under its maxTokens, leaving the answer room', input: { maxTokens: 4096, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 - 1024 } },
+    { name: 'keeps the least budget for the client’s effort while maxTokens is above it', input: { maxTokens: 2000, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 1024 } },
+    { name: 'does not think for the client’s effort when maxTokens leaves no room for the least budget', input: { maxTokens: 1000, reasoning: { effort: 'low' } }, thinking: undefined },
+    { name: 'keeps the budget of the client’s effort where it leaves the answer room', input: { maxTokens: 8192, reasoning: { effort: 'high' } }, thinking: { type: 'enabled', budget_tokens: 4096 } },
+    { name: 'does not think when only raising the client’s small budget to the least put it over maxTokens', input: { maxTokens: 1000, reasoning: { budgetTokens: 512 } }, thinking: undefined },
   ])('$name', ({ input, thinking }) => {
     // Act
     const body = toConverseBody(base(input));

@@ -3,7 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
-import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
+import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
 import type { PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
@@ -144,8 +144,8 @@ function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Re
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
   if (family === 'anthropic') {
     const asked = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
-    // Claude counts thinking inside maxTokens: a budget the policy left no room for is sized to fit, or dropped.
-    const budget = req.maxTokens === undefined ? asked : budgetUnderPolicyLimit(req, asked, req.maxTokens);
+    // Claude counts thinking inside maxTokens: an effort's budget, or one the policy left no room for, is sized to fit or dropped.
+    const budget = req.maxTokens === undefined ? asked : budgetUnderMaxTokens(req, asked, req.maxTokens);
     return budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } };
   }
   if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };

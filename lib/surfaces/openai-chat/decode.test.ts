@@ -113,6 +113,27 @@ describe('decodeChatRequest', () => {
       },
     },
     {
+      name: 'reads an image in a tool message (Zed sends what read_file gives for a PNG) into the tool result',
+      input: {
+        ...base,
+        messages: [
+          hi,
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'read_file', arguments: '{}' } }] },
+          { role: 'tool', tool_call_id: 'call_a', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] },
+        ],
+      },
+      expected: {
+        messages: [
+          { role: 'user', parts: [{ type: 'text', text: 'Hi' }] },
+          { role: 'assistant', parts: [{ type: 'tool_call', id: 'call_a', name: 'read_file', arguments: '{}' }] },
+          {
+            role: 'user',
+            parts: [{ type: 'tool_result', toolCallId: 'call_a', name: 'read_file', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image', source: { kind: 'base64', mediaType: 'image/png', data: 'AA==' } }] }],
+          },
+        ],
+      },
+    },
+    {
       name: 'keeps assistant text parts and reads a refusal part as text',
       input: { ...base, messages: [hi, { role: 'assistant', content: [{ type: 'text', text: 'A' }, { type: 'refusal', refusal: 'No.' }] }, hi] },
       expected: {
@@ -180,6 +201,11 @@ describe('decodeChatRequest', () => {
       expected: { reasoning: { effort: 'high' } },
     },
     {
+      name: "reads reasoning_effort 'xhigh' (Zed sends it from its settings) as the most there is elsewhere, high, as the Responses and Messages surfaces do",
+      input: { ...base, messages: [hi], reasoning_effort: 'xhigh' },
+      expected: { reasoning: { effort: 'high' } },
+    },
+    {
       name: "treats reasoning_effort 'none' as no reasoning options",
       input: { ...base, messages: [hi], reasoning_effort: 'none' },
       expected: { reasoning: undefined },
@@ -211,13 +237,19 @@ describe('decodeChatRequest', () => {
     { name: 'refuses the legacy function_call parameter', input: { function_call: 'auto' }, param: 'function_call' },
     { name: 'refuses a presence penalty', input: { presence_penalty: 0.5 }, param: 'presence_penalty' },
     { name: 'refuses logit_bias', input: { logit_bias: { '50256': -100 } }, param: 'logit_bias' },
-    { name: 'refuses a reasoning effort without an equivalent', input: { reasoning_effort: 'xhigh' }, param: 'reasoning_effort' },
+    { name: 'refuses a reasoning effort OpenAI does not have', input: { reasoning_effort: 'extreme' }, param: 'reasoning_effort' },
     { name: 'refuses the function role', input: { messages: [hi, { role: 'function', name: 'f', content: 'x' }] }, param: 'messages[1].role' },
     { name: 'refuses audio input naming the part', input: { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, param: 'messages[0].content[0]' },
     { name: 'refuses a file uploaded to OpenAI', input: { messages: [{ role: 'user', content: [{ type: 'file', file: { file_id: 'file-1' } }] }] }, param: 'messages[0].content[0].file.file_id' },
     { name: 'refuses a data URL that is not base64', input: { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/png,abc' } }] }] }, param: 'messages[0].content[0].image_url.url' },
     { name: 'refuses an unknown content part type', input: { messages: [{ role: 'user', content: [{ type: 'video', video: {} }] }] }, param: 'messages[0].content[0].type' },
     { name: 'refuses a json_schema format without a name', input: { response_format: { type: 'json_schema', json_schema: { schema: {} } } }, param: 'response_format.json_schema.name' },
+    {
+      name: 'refuses a file in a tool message, naming the part',
+      input: { messages: [hi, { role: 'tool', tool_call_id: 'c', content: [{ type: 'file', file: { file_data: 'data:application/pdf;base64,AA==' } }] }] },
+      param: 'messages[1].content[0]',
+    },
+    { name: 'refuses audio in a tool message, naming the part', input: { messages: [hi, { role: 'tool', tool_call_id: 'c', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, param: 'messages[1].content[0]' },
     { name: 'refuses an assistant audio reference', input: { messages: [hi, { role: 'assistant', content: null, audio: { id: 'audio_1' } }] }, param: 'messages[1].audio' },
     { name: 'refuses what the OpenAI schema refuses, naming the field', input: { messages: [] }, param: 'messages' },
   ];
@@ -284,6 +316,7 @@ describe('the quick checks of the fields a translation reads and of text parts',
     ['a negative seed', { ...base, messages: [hi], seed: -7 }],
     ['each effort', { ...base, messages: [hi], reasoning_effort: 'minimal' }],
     ['no effort', { ...base, messages: [hi], reasoning_effort: 'none' }],
+    ['the most effort (Zed’s xhigh)', { ...base, messages: [hi], reasoning_effort: 'xhigh' }],
     ['a safety_identifier', { ...base, messages: [hi], safety_identifier: 'u-1' }],
     ['nulls everywhere', { ...base, messages: [hi], parallel_tool_calls: null, seed: null, reasoning_effort: null, safety_identifier: null, response_format: null }],
     ['tools', { ...base, messages: [hi], tools: [tool] }],
@@ -294,7 +327,7 @@ describe('the quick checks of the fields a translation reads and of text parts',
     ['a fractional seed', { ...base, seed: 1.5 }],
     ['a seed past the safe integers', { ...base, seed: 2 ** 60 }],
     ['a seed as a string', { ...base, seed: '7' }],
-    ['an effort no target has', { ...base, reasoning_effort: 'xhigh' }],
+    ['an effort OpenAI does not have', { ...base, reasoning_effort: 'extreme' }],
     ['an effort as a number', { ...base, reasoning_effort: 1 }],
     ['a safety_identifier as a number', { ...base, safety_identifier: 1 }],
     ['a response_format', { ...base, response_format: { type: 'json_object' } }],

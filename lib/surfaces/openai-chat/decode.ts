@@ -8,7 +8,9 @@
  *   keeping the text beats refusing or demoting it to a user turn.
  * - `tool` messages become `tool_result` parts of one user message; a user message that follows
  *   them joins that message (results first), as the canonical form expects. Each result gets the
- *   tool's name from the assistant call it answers (Gemini maps results by name).
+ *   tool's name from the assistant call it answers (Gemini maps results by name). Their image
+ *   parts are kept: OpenAI documents only text there, but Zed sends a tool's image so, and
+ *   Anthropic, Gemini and Bedrock take images in a tool result.
  * - The legacy `functions` / `function_call` / `function` role are refused: answering them would
  *   need the legacy response shape too, and current clients use `tools`.
  * - Features that no translation target can serve are refused with a 400 naming the field
@@ -31,6 +33,7 @@ import type {
   TextPart,
   ToolChoice,
   ToolDefinition,
+  ToolResultPart,
   UserPart,
 } from '../../canonical/types';
 import { GatewayError, untranslatable } from '../../http/errors';
@@ -58,14 +61,15 @@ const REFUSED_FIELDS: ReadonlyArray<{ field: string; isSet: (v: unknown) => bool
 
 const CacheControlSchema = z.looseObject({ type: z.literal('ephemeral'), ttl: z.string().optional() });
 
-/** The efforts a translation can honour: the schema's and the quick check's. */
-const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high'] as const;
+/** OpenAI's efforts, each of which a translation can honour: the schema's and the quick check's. */
+const EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 
 /** The body's fields only a translation reads (exported for the tests of `plainTranslatedFields`). */
 export const TranslatedFields = z.looseObject({
   parallel_tool_calls: z.boolean().nullish(),
   seed: z.number().int().nullish(),
-  // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent.
+  // 'none' means no reasoning, which is every other provider's default; 'xhigh' has no equivalent
+  // elsewhere and asks for the most there is, high (as on the Responses and Messages surfaces).
   reasoning_effort: z.enum(EFFORTS).nullish(),
   safety_identifier: z.string().nullish(),
   response_format: z
@@ -208,6 +212,15 @@ function userParts(content: unknown, path: string): UserPart[] {
   });
 }
 
+/** A tool message's content: its text, or its text and image parts (Zed sends a tool's image this way). */
+function toolResultContent(content: unknown, path: string): ToolResultPart['content'] {
+  if (typeof content === 'string') return content;
+  return userParts(content, path).map((part, j) => {
+    if (part.type === 'text' || part.type === 'image') return part;
+    throw unsupported(`${path}[${j}]`, 'A file in a tool message (send it in a user message)');
+  });
+}
+
 /** An assistant message's canonical parts: its non-empty texts and refusals, then its tool calls (error-fields.ts counts them to name a call). */
 export function assistantParts(m: Record<string, unknown>, path: string): AssistantPart[] {
   if (m.audio != null) throw unsupported(`${path}.audio`, 'A reference to an earlier audio answer');
@@ -277,11 +290,7 @@ export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
       case 'function':
         throw unsupported(`${path}.role`, "The deprecated 'function' role (use 'tool' messages)");
       case 'tool':
-        history.toolResult({
-          type: 'tool_result',
-          toolCallId: m.tool_call_id,
-          content: typeof m.content === 'string' ? m.content : textParts(m.content, `${path}.content`),
-        });
+        history.toolResult({ type: 'tool_result', toolCallId: m.tool_call_id, content: toolResultContent(m.content, `${path}.content`) });
         return;
       case 'user':
         history.user(userParts(m.content, `${path}.content`));
@@ -315,6 +324,7 @@ export function decodeChatRequest(raw: Record<string, unknown>): ChatRequest {
 
 function reasoningOf(effort: string | null | undefined): ReasoningOptions | undefined {
   if (effort == null || effort === 'none') return undefined;
+  if (effort === 'xhigh') return { effort: 'high' };
   return { effort: effort as NonNullable<ReasoningOptions['effort']> };
 }
 

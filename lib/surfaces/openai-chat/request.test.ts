@@ -28,6 +28,8 @@ const common: [string, Record<string, unknown>][] = [
     },
   ],
   ['a forced tool', { ...base, tools: [tool], tool_choice: { type: 'function', function: { name: 'read_file' } } }],
+  // Zed sends an image a tool returned (read_file of a PNG) in the tool message.
+  ['a tool result with an image (Zed’s)', { ...base, messages: [{ role: 'tool', tool_call_id: 'call_1', content: [{ type: 'text', text: 'pixel.png:' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,AA==' } }] }] }],
   ['fields the gateway does not know', { ...base, logprobs: true, response_format: { type: 'json_object' }, metadata: { a: 'b' } }],
 ];
 

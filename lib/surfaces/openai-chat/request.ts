@@ -21,7 +21,9 @@ const Message = z.discriminatedUnion('role', [
     content: Content.nullish(),
     tool_calls: z.array(ToolCall).optional(),
   }),
-  z.looseObject({ role: z.literal('tool'), content: z.union([z.string(), z.array(TextPart)]), tool_call_id: z.string().min(1) }),
+  // OpenAI documents text parts only, but Zed sends a tool's image here too (read_file of a PNG),
+  // which Anthropic, Gemini and Bedrock take in a tool result: the decoder reads each part.
+  z.looseObject({ role: z.literal('tool'), content: Content, tool_call_id: z.string().min(1) }),
   // Deprecated, still sent by older clients.
   z.looseObject({ role: z.literal('function'), content: z.string().nullable(), name: z.string().min(1) }),
 ]);
@@ -92,7 +94,7 @@ function plainMessage(m: unknown): boolean {
         absentOr(m.tool_calls, (calls) => Array.isArray(calls) && calls.every((c) => isObject(c) && isName(c.id) && c.type === 'function' && isObject(c.function) && isName(c.function.name) && isText(c.function.arguments)))
       );
     case 'tool':
-      return (isText(m.content) || isTextParts(m.content)) && isName(m.tool_call_id);
+      return (isText(m.content) || isContentParts(m.content)) && isName(m.tool_call_id);
     default:
       // 'function' and anything else: the schema decides.
       return false;
