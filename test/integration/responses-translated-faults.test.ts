@@ -74,8 +74,8 @@ beforeEach(() => {
 
 /** Failures of the upstream read (it throws): each ends as the encoder ends an upstream error event. */
 const readFaults = [
-  ['the upstream resets the socket mid-stream', 'claude-sonnet-4-6', () => claude.reply({ kind: 'drop', afterEvents: 4 }), 'upstream_interrupted'],
-  ['the upstream stalls past the idle deadline', 'claude-stalls', () => undefined, 'upstream_timeout'],
+  ['the upstream resets the socket mid-stream', 'claude-sonnet-4-6', () => claude.reply({ kind: 'drop', afterEvents: 4 }), 'upstream_interrupted', 'api_error'],
+  ['the upstream stalls past the idle deadline', 'claude-stalls', () => undefined, 'upstream_timeout', 'timeout_error'],
 ] as const;
 
 /** The SSE events of a body as the client gets them, in order. */
@@ -107,7 +107,8 @@ async function responsesClient(model: string): Promise<{ seen: string[]; raised:
   }
 }
 
-describe.each(readFaults)('a translated Responses stream whose upstream read throws: %s', (_name, model, arrange, code) => {
+// The error's type is the one its HTTP error body would have (openAIErrorBody), as for a passed-through stream.
+describe.each(readFaults)('a translated Responses stream whose upstream read throws: %s', (_name, model, arrange, code, type) => {
   it('ends with the item in progress incomplete, response.failed, then error, numbered in order', async () => {
     arrange();
     const events = await responsesSse(model);
@@ -115,7 +116,7 @@ describe.each(readFaults)('a translated Responses stream whose upstream read thr
     expect(events.slice(-3).map((e) => e.type)).toEqual(['response.output_item.done', 'response.failed', 'error']);
     expect(events.at(-3)!.data.item).toMatchObject({ type: 'message', status: 'incomplete' });
     expect(events.at(-2)!.data.response).toMatchObject({ status: 'failed', error: { code } });
-    expect(events.at(-1)!.data).toMatchObject({ code, error: { type: 'server_error', code } });
+    expect(events.at(-1)!.data).toMatchObject({ code, error: { type, code } });
   });
 
   it('is raised by the official client as an APIError with the code, after response.failed', async () => {

@@ -166,7 +166,7 @@ describe('Claude Code conversations translated to Gemini', () => {
     const req = sent.body as {
       systemInstruction: { parts: { text: string }[] };
       tools: { functionDeclarations: { name: string; parameters: unknown }[] }[];
-      contents: { role: string; parts: { text?: string; functionCall?: { name: string; args: unknown }; functionResponse?: { name: string } }[] }[];
+      contents: { role: string; parts: { text?: string; functionCall?: { id?: string; name: string; args: unknown }; functionResponse?: { id?: string; name: string } }[] }[];
       generationConfig: Record<string, unknown>;
     };
     expect(`${sent.path}${sent.search}`).toBe(`/v1beta/models/${TRANSLATED.gemini.upstream}:streamGenerateContent?alt=sse`);
@@ -179,9 +179,10 @@ describe('Claude Code conversations translated to Gemini', () => {
     expect(req.contents.map((c) => c.role)).toEqual(body.messages.map((m) => (m.role === 'assistant' ? 'model' : 'user')));
     const toolUses = body.messages.flatMap((m) => blocksOf(m.content).filter((b) => b.type === 'tool_use'));
     const calls = req.contents.flatMap((c) => c.parts.flatMap((p) => (p.functionCall ? [p.functionCall] : [])));
-    expect(calls).toEqual(toolUses.map((t) => ({ name: t.name, args: t.input })));
-    const responses = req.contents.flatMap((c) => c.parts.flatMap((p) => (p.functionResponse ? [p.functionResponse.name] : [])));
-    expect(responses).toEqual(toolUses.map((t) => t.name));
+    // Claude Code's tool_use ids go back on each call and its response, as Gemini pairs them.
+    expect(calls).toEqual(toolUses.map((t) => ({ id: t.id, name: t.name, args: t.input })));
+    const responses = req.contents.flatMap((c) => c.parts.flatMap((p) => (p.functionResponse ? [{ id: p.functionResponse.id, name: p.functionResponse.name }] : [])));
+    expect(responses).toEqual(toolUses.map((t) => ({ id: t.id, name: t.name })));
 
     // Assess: the answer (Gemini has no call ids: the gateway makes one Anthropic accepts).
     expect(message).toMatchObject({ model: TRANSLATED.gemini.name, stop_reason: 'tool_use', content: [{ type: 'text', text: 'Updating the list.' }, { type: 'tool_use', name: 'TodoWrite', input: TODOS }] });
