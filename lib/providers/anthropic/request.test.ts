@@ -566,6 +566,25 @@ describe('an effort the model’s policy filled in that Claude does not think on
   });
 });
 
+describe('sampling options the translation leaves out, told so the usage record says so', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; dropped: string[] }>([
+    { name: 'the client’s temperature and top_p beside thinking asked for as an effort (Roo Code’s temperature 0)', input: { temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }, dropped: ['temperature', 'topP'] },
+    { name: 'a temperature the policy filled in beside the client’s thinking budget', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 }, setByPolicy: { temperature: true } }, dropped: ['temperature'] },
+    { name: 'a top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, dropped: ['topP'] },
+    { name: 'nothing when thinking takes the temperature as it is', input: { temperature: 1, reasoning: { effort: 'low' } }, dropped: [] },
+    { name: 'nothing without thinking', input: { temperature: 0 }, dropped: [] },
+  ])('$name', ({ input, dropped }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toAnthropicBody(base(input), { onParamDropped: (param) => told.push(param) });
+
+    // Assess
+    expect(told).toEqual(dropped);
+  });
+});
+
 describe('a prefill (a final assistant message, as Aider continues a cut answer)', () => {
   const prefill = (text: string): Message[] => [user('Rewrite app.py'), { role: 'assistant', parts: [{ type: 'text', text }] }];
 

@@ -455,6 +455,24 @@ describe('signatures of another family on Claude (Converse)', () => {
   });
 });
 
+describe('sampling options Converse leaves out for Claude, told so the usage record says so', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; dropped: string[] }>([
+    { name: 'the client’s temperature and top_p beside thinking asked for as an effort', input: { temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }, dropped: ['temperature', 'topP'] },
+    { name: 'a top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, dropped: ['topP'] },
+    { name: 'nothing without thinking', input: { temperature: 0 }, dropped: [] },
+    { name: 'nothing for a model other than Claude', input: { model: 'amazon.nova-pro-v1:0', temperature: 0, reasoning: { effort: 'medium' } }, dropped: [] },
+  ])('$name', ({ input, dropped }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toConverseBody(base(input), undefined, undefined, (param) => told.push(param));
+
+    // Assess
+    expect(told).toEqual(dropped);
+  });
+});
+
 describe('sampling options and Claude thinking on Converse', () => {
   it("turns no thinking on for an effort the model's policy filled in when the client set a temperature", () => {
     // Act

@@ -4,7 +4,7 @@ import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderPolicyLimit, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
-import type { PolicyDeclined, StopEmulated } from '../types';
+import type { ParamDropped, PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -49,7 +49,7 @@ const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
+export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated, onParamDropped?: ParamDropped): ConverseBody {
   refuseUnsupported(request);
   const family = modelFamily(request.model);
   // Prompt caching exists for Claude and Nova; other models would reject cache points. Both take four per request, as Anthropic does.
@@ -100,6 +100,8 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
     body.outputConfig = { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name, ...(description ? { description } : {}) } } } };
   }
   if (req.user !== undefined) body.requestMetadata = { user: req.user };
+  // Told last, once nothing is refused: a refused call sent nothing to leave anything out of.
+  for (const field of omit) onParamDropped?.(field);
   return body;
 }
 
