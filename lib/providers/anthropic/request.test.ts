@@ -523,6 +523,18 @@ describe('sampling options and thinking, which Claude takes together only within
     expect(toAnthropicBody(base({ temperature: 0.2, topP: 0.9 }))).toMatchObject({ temperature: 0.2, top_p: 0.9 });
   });
 
+  it.each<{ name: string; input: Partial<ChatRequest>; message: string }>([
+    { name: 'a temperature beside a thinking budget, the only thinking it is refused with', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 } }, message: 'temperature may only be 1 while thinking with a thinking budget for provider type anthropic.' },
+    { name: 'a top_p beside a thinking budget', input: { topP: 0.5, reasoning: { budgetTokens: 2048 } }, message: 'top_p must be from 0.95 to 1 while thinking with a thinking budget for provider type anthropic.' },
+    { name: 'a top_k beside thinking asked for as an effort', input: { topK: 40, reasoning: { effort: 'low' } }, message: 'top_k cannot be set while thinking for provider type anthropic.' },
+  ])('refuses $name in words that say when it is refused', ({ input, message }) => {
+    // Act
+    const act = () => toAnthropicBody(base(input));
+
+    // Assess
+    expect(act).toThrow(message);
+  });
+
   it('still refuses a top_k the client sent with thinking it asked for, whatever the policy filled in', () => {
     // Act
     const act = () => toAnthropicBody(base({ temperature: 0.2, topK: 40, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));

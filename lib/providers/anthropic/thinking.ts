@@ -68,7 +68,9 @@ function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
   const asEffort = req.reasoning?.budgetTokens === undefined;
   const own = clashes.find(({ field }) => field === 'topK' || (!req.setByPolicy?.[field] && !asEffort));
   if (own) {
-    throw new GatewayError('invalid_request', `${own.param} ${own.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
+    // A temperature or top_p is refused only beside a budget (with an effort it is left out); a top_k beside either.
+    const when = own.field === 'topK' ? 'while thinking' : 'while thinking with a thinking budget';
+    throw new GatewayError('invalid_request', `${own.param} ${own.rule} ${when} for ${provider}.`, {
       param: own.param,
       code: 'unsupported_parameter',
     });
