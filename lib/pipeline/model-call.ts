@@ -7,7 +7,7 @@ import { unusableCredentials } from '../credentials/credentials';
 import { readBody, parseJsonObject } from '../http/body';
 import { GatewayError, forTarget } from '../http/errors';
 import type { GatewayRequest, GatewayResponse } from '../http/types';
-import type { CallContext, PolicyDeclined, StopEmulated } from '../providers/types';
+import type { CallContext, ParamDropped, PolicyDeclined, StopEmulated } from '../providers/types';
 import { vertexPublisher } from '../providers/vertex';
 import type { Attempt } from '../routing/attempts';
 import { stickyKeyOf } from '../routing/sticky';
@@ -362,12 +362,14 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     const mend = adapter.dialect === 'openai' ? mendingFor(call, attempt, 'openai', ctx, deps) : undefined;
     // Only a call with stop sequences may have more than its upstream takes (Gemini's five), for the gateway to cut at.
     const onStopEmulated: StopEmulated | undefined = request.stop?.length ? (sequences) => emulateStop(ctx, sequences) : undefined;
+    // Only a call with a temperature or top_p has one for a translation to leave out (Claude thinking on an effort).
+    const onParamDropped: ParamDropped | undefined = request.temperature !== undefined || request.topP !== undefined ? (param) => (ctx.params = [...(ctx.params ?? []), `${param}:dropped`]) : undefined;
     let built: UpstreamRequest;
     // Caught in place, not wrapped: a call that translates pays no closure and no extra await for its errors' names.
     try {
       built = await adapter.buildRequest(
         { ...request, model: attempt.model, stream: ctx.stream },
-        { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}), ...(onStopEmulated ? { onStopEmulated } : {}) },
+        { ...context, ...(onPolicyDeclined ? { onPolicyDeclined } : {}), ...(mend ? { mend } : {}), ...(onStopEmulated ? { onStopEmulated } : {}), ...(onParamDropped ? { onParamDropped } : {}) },
       );
     } catch (err) {
       throw inClientFieldsOf(binding, call.body, err);

@@ -26,6 +26,13 @@ export interface CallContext {
    */
   onPolicyDeclined?: PolicyDeclined;
   /**
+   * Told when the translation leaves out a sampling option the request carried (the client's or the
+   * policy's) because the model refuses it beside another (Claude thinking on an effort, which takes
+   * temperature 1 only): so the usage record says it did not go upstream (`temperature:dropped`),
+   * as the OpenAI dialect's mending records what it drops.
+   */
+  onParamDropped?: ParamDropped;
+  /**
    * Mends the Chat Completions body an OpenAI-dialect adapter wrote for what the target's model
    * takes (`lib/params/mend.ts`: `max_tokens`, sampling on reasoning models, effort on chat models),
    * recording what it changed; absent when nothing is mended for this target.
@@ -41,6 +48,9 @@ export interface CallContext {
 
 /** Stop sequences a translation could not all send, for the gateway to cut the answer at. */
 export type StopEmulated = (sequences: readonly string[]) => void;
+
+/** A sampling option of the request that a translation did not send. */
+export type ParamDropped = (param: 'temperature' | 'topP') => void;
 
 /** A parameter the model's policy filled in that a translation did not send. */
 export type PolicyDeclined = (param: 'reasoningEffort') => void;

@@ -183,6 +183,32 @@ describe('fake Anthropic upstream', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  const THINKING = { type: 'enabled', budget_tokens: 1024 } as const;
+
+  it.each<{ name: string; extra: Record<string, unknown>; message: string }>([
+    { name: 'a temperature other than 1', extra: { temperature: 0 }, message: '`temperature` may only be set to 1 when thinking is enabled.' },
+    { name: 'a top_k', extra: { top_k: 40 }, message: '`top_k` must be unset when thinking is enabled.' },
+    { name: 'tool use forced to any tool', extra: { tools: TOOLS, tool_choice: { type: 'any' } }, message: 'Thinking may not be enabled when tool_choice forces tool use.' },
+    { name: 'tool use forced to one tool', extra: { tools: TOOLS, tool_choice: { type: 'tool', name: 'f' } }, message: 'Thinking may not be enabled when tool_choice forces tool use.' },
+  ])('refuses $name beside thinking, in the real API’s words', async ({ extra, message }) => {
+    // Act
+    const error = await client.messages.create({ model: MODEL, max_tokens: 2000, messages: USER, thinking: THINKING, ...extra } as Anthropic.MessageCreateParamsNonStreaming).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((error as Error).message).toContain(message);
+  });
+
+  it('takes temperature 1, tool_choice auto and a top_k without thinking, as the real API does', async () => {
+    // Act
+    // The SDK's types no longer carry temperature or top_k (as in the refusals above).
+    const thinking = await client.messages.create({ model: MODEL, max_tokens: 2000, messages: USER, thinking: THINKING, temperature: 1, tools: TOOLS, tool_choice: { type: 'auto' } } as Anthropic.MessageCreateParamsNonStreaming);
+    const forced = await client.messages.create({ model: MODEL, max_tokens: 10, messages: USER, temperature: 0, top_k: 40, tools: TOOLS, tool_choice: { type: 'any' } } as Anthropic.MessageCreateParamsNonStreaming);
+
+    // Assess
+    expect([thinking.type, forced.type]).toEqual(['message', 'message']);
+  });
+
   it('takes four cache breakpoints, its limit', async () => {
     // Act
     const content = ['a', 'b', 'c'].map((text) => ({ type: 'text' as const, text, cache_control: { type: 'ephemeral' as const } }));

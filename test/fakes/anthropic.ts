@@ -214,6 +214,8 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
   if (typeof b.model !== 'string') return 'model: Field required';
   if (typeof b.max_tokens !== 'number') return 'max_tokens: Field required';
   if (!Array.isArray(b.messages)) return 'messages: Field required';
+  const sampling = thinkingSamplingProblem(body as ThinkingOptions);
+  if (sampling) return sampling;
   let toolBlocks = false;
   for (const [i, m] of (b.messages as { content?: unknown }[]).entries()) {
     if (!Array.isArray(m.content)) continue;
@@ -240,6 +242,24 @@ function invalidMessagesRequest(body: unknown, signed: ReadonlyMap<string, strin
   const prefill = prefillProblem(b.messages as { role?: unknown; content?: unknown }[]);
   if (prefill) return prefill;
   return thinkingFirstProblem(b as { thinking?: { type?: unknown }; messages: { role?: unknown; content?: unknown }[] });
+}
+
+type ThinkingOptions = { thinking?: { type?: unknown }; temperature?: unknown; top_k?: unknown; tool_choice?: { type?: unknown } };
+
+const CONSIDERATIONS = 'Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking';
+
+/**
+ * "Thinking isn't compatible with temperature or top_k modifications as well as forced tool use"
+ * (https://docs.claude.com/en/docs/build-with-claude/extended-thinking), in the real API's words as
+ * clients quote them (MartialBE/one-hub#529, quarkiverse/quarkus-langchain4j#1812, mastra-ai/mastra#7507).
+ * top_p is left alone: the models since Claude 4 take it from 0.95 to 1 while thinking.
+ */
+function thinkingSamplingProblem(b: ThinkingOptions): string | undefined {
+  if (b.thinking?.type !== 'enabled') return undefined;
+  if (b.temperature !== undefined && b.temperature !== 1) return `\`temperature\` may only be set to 1 when thinking is enabled. ${CONSIDERATIONS}`;
+  if (b.top_k !== undefined) return `\`top_k\` must be unset when thinking is enabled. ${CONSIDERATIONS}`;
+  if (b.tool_choice?.type === 'any' || b.tool_choice?.type === 'tool') return 'Thinking may not be enabled when tool_choice forces tool use.';
+  return undefined;
 }
 
 /** "You can define up to 4 cache breakpoints" (https://docs.claude.com/en/docs/build-with-claude/prompt-caching). */

@@ -281,7 +281,7 @@ describe('their reasoning settings on the OpenAI Compatible provider', () => {
 
   it('goes to Claude as thinking without Roo’s default temperature of 0 (Claude thinks only at 1), as an OpenAI reasoning model has it left out', async () => {
     // Prepare
-    const { key } = await rig.freshKey();
+    const { id, key } = await rig.freshKey();
     rig.replyText('anthropic', 'It subtracts.');
 
     // Act
@@ -292,6 +292,8 @@ describe('their reasoning settings on the OpenAI Compatible provider', () => {
     const sent = rig.fakes.anthropic.requests[0]!.body as AnthropicBody;
     expect(sent.thinking).toEqual({ type: 'enabled', budget_tokens: expect.any(Number) });
     expect(sent).not.toHaveProperty('temperature');
+    // The usage record says why the answer was not at temperature 0.
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: 'ok', params: ['temperature:dropped'] })]);
   });
 
   it('goes to Gemini 2.5 as a thinking budget, with the temperature kept', async () => {

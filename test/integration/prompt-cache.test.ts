@@ -129,15 +129,19 @@ describe('prompt-cache breakpoints for OpenAI clients on Claude', () => {
 });
 
 describe('prompt-cache breakpoints on Bedrock', () => {
-  it.each(['sonnet-bedrock', 'nova'])('puts cache points into the Converse request for a model that caches (%s)', async (model) => {
+  // Bedrock's prompt-caching table: Claude takes cache points in system, messages and tools; Nova in system and messages only.
+  it.each([
+    { model: 'sonnet-bedrock', points: 4, toolsCached: true },
+    { model: 'nova', points: 3, toolsCached: false },
+  ])('puts cache points into the Converse request where the model takes them ($model)', async ({ model, points, toolsCached }) => {
     await client.chat.completions.create({ model, messages: AGENT_TURN, tools: TOOLS });
 
     const sent = bedrock.requests[0]!;
     expect(sent.operation).toBe('converse');
     const body = sent.body as { system: object[]; toolConfig: { tools: object[] } };
-    expect(JSON.stringify(body).match(/"cachePoint"/g)).toHaveLength(4);
+    expect(JSON.stringify(body).match(/"cachePoint"/g)).toHaveLength(points);
     expect(body.system.at(-1)).toEqual({ cachePoint: { type: 'default' } });
-    expect(body.toolConfig.tools.at(-1)).toEqual({ cachePoint: { type: 'default' } });
+    expect(body.toolConfig.tools.some((t) => 'cachePoint' in t)).toBe(toolsCached);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { AssistantPart, CacheControl, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { partPath } from '../../canonical/part-path';
 import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import { anthropicToolId } from './ids';
@@ -17,15 +18,6 @@ const isBlankText = (text: string): boolean => text.trim() === '';
 
 function textBlock(part: TextPart): AnthropicBlock | undefined {
   return isBlankText(part.text) ? undefined : withCache({ type: 'text', text: part.text }, part.cacheControl);
-}
-
-/**
- * Where a refusal points: part `j` of message `i`, or part `k` of that part's tool result. Built
- * only for a refusal, so a request that goes through builds no path. A refusal quotes it in its
- * message, as the other translators do: a surface renames the field there too (`lib/surfaces/error-fields.ts`).
- */
-function partPath(i: number, j: number, k?: number): string {
-  return k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`;
 }
 
 /** `data:` URLs (what OpenAI clients send) become base64 sources; http(s) URLs stay URLs. */

@@ -523,6 +523,18 @@ describe('sampling options and thinking, which Claude takes together only within
     expect(toAnthropicBody(base({ temperature: 0.2, topP: 0.9 }))).toMatchObject({ temperature: 0.2, top_p: 0.9 });
   });
 
+  it.each<{ name: string; input: Partial<ChatRequest>; message: string }>([
+    { name: 'a temperature beside a thinking budget, the only thinking it is refused with', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 } }, message: 'temperature may only be 1 while thinking with a thinking budget for provider type anthropic.' },
+    { name: 'a top_p beside a thinking budget', input: { topP: 0.5, reasoning: { budgetTokens: 2048 } }, message: 'top_p must be from 0.95 to 1 while thinking with a thinking budget for provider type anthropic.' },
+    { name: 'a top_k beside thinking asked for as an effort', input: { topK: 40, reasoning: { effort: 'low' } }, message: 'top_k cannot be set while thinking for provider type anthropic.' },
+  ])('refuses $name in words that say when it is refused', ({ input, message }) => {
+    // Act
+    const act = () => toAnthropicBody(base(input));
+
+    // Assess
+    expect(act).toThrow(message);
+  });
+
   it('still refuses a top_k the client sent with thinking it asked for, whatever the policy filled in', () => {
     // Act
     const act = () => toAnthropicBody(base({ temperature: 0.2, topK: 40, reasoning: { effort: 'low' }, setByPolicy: { temperature: true } }));
@@ -593,6 +605,25 @@ describe('an effort the model’s policy filled in that Claude does not think on
 
     // Assess
     expect(told).toEqual(declined);
+  });
+});
+
+describe('sampling options the translation leaves out, told so the usage record says so', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; dropped: string[] }>([
+    { name: 'the client’s temperature and top_p beside thinking asked for as an effort (Roo Code’s temperature 0)', input: { temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }, dropped: ['temperature', 'topP'] },
+    { name: 'a temperature the policy filled in beside the client’s thinking budget', input: { temperature: 0.2, reasoning: { budgetTokens: 2048 }, setByPolicy: { temperature: true } }, dropped: ['temperature'] },
+    { name: 'a top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, dropped: ['topP'] },
+    { name: 'nothing when thinking takes the temperature as it is', input: { temperature: 1, reasoning: { effort: 'low' } }, dropped: [] },
+    { name: 'nothing without thinking', input: { temperature: 0 }, dropped: [] },
+  ])('$name', ({ input, dropped }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toAnthropicBody(base(input), { onParamDropped: (param) => told.push(param) });
+
+    // Assess
+    expect(told).toEqual(dropped);
   });
 });
 

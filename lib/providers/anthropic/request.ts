@@ -1,7 +1,7 @@
 import type { ChatRequest, ReasoningOptions, ToolChoice } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { jsonPost, type UpstreamRequest } from '../../upstream/http';
-import type { CallContext, PolicyDeclined } from '../types';
+import type { CallContext, ParamDropped, PolicyDeclined } from '../types';
 import { withinBreakpointLimit } from './breakpoint-limit';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
@@ -30,6 +30,8 @@ export interface AnthropicBodyOptions {
   defaultMaxTokens?: number;
   /** Told when the effort the policy filled in does not become thinking (`CallContext.onPolicyDeclined`). */
   onPolicyDeclined?: PolicyDeclined;
+  /** Told of each sampling option left out beside thinking or its pair (`CallContext.onParamDropped`). */
+  onParamDropped?: ParamDropped;
 }
 
 const unsupported = (param: string, message: string): GatewayError =>
@@ -147,6 +149,8 @@ export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOpti
   if (budget !== undefined) body.thinking = { type: 'enabled', budget_tokens: budget };
   if (req.responseFormat?.type === 'json_schema') body.output_config = { format: { type: 'json_schema', schema: req.responseFormat.schema } };
   if (req.stream) body.stream = true;
+  // Told last, once nothing is refused: a refused call sent nothing to leave anything out of.
+  for (const field of sampling.omit) options.onParamDropped?.(field);
   return body;
 }
 
@@ -161,7 +165,11 @@ const stringField = (record: Record<string, unknown>, key: string): string | und
 export function anthropicRequest(req: ChatRequest, call: CallContext): UpstreamRequest {
   const { provider, account } = call;
   const defaultMaxTokens = typeof provider.defaultMaxTokens === 'number' ? provider.defaultMaxTokens : undefined;
-  const body = toAnthropicBody(req, { ...(defaultMaxTokens ? { defaultMaxTokens } : {}), ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}) });
+  const body = toAnthropicBody(req, {
+    ...(defaultMaxTokens ? { defaultMaxTokens } : {}),
+    ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}),
+    ...(call.onParamDropped ? { onParamDropped: call.onParamDropped } : {}),
+  });
   const baseUrl = account.baseUrl ?? stringField(provider, 'baseUrl') ?? DEFAULT_ANTHROPIC_BASE_URL;
   const auth: Record<string, string> = { 'anthropic-version': stringField(provider, 'version') ?? DEFAULT_ANTHROPIC_VERSION };
   if (call.apiKey) auth['x-api-key'] = call.apiKey;

@@ -17,10 +17,13 @@ const LIMITS: readonly { field: ClaudeSamplingField; param: string; rule: string
   { field: 'topK', param: 'top_k', rule: 'cannot be set', allowed: () => false },
 ];
 
+/** A sampling option Claude's translation may leave out (a top_k it refuses is never left out, but refused). */
+export type OmittableSamplingField = Exclude<ClaudeSamplingField, 'topK'>;
+
 /** Whether the request goes to Claude with thinking, and which of its sampling options are left out. */
 export interface ClaudeSampling {
   thinking: boolean;
-  omit: readonly ClaudeSamplingField[];
+  omit: readonly OmittableSamplingField[];
 }
 
 /**
@@ -48,7 +51,7 @@ export function claudeSampling(req: ChatRequest, provider: string, thinks: boole
  * this model"): of a pair the model's policy made, its value is left out (top_p when it set both).
  * The client's own pair is sent (earlier models take both).
  */
-function oneOfTemperatureAndTopP(req: ChatRequest, omitted: readonly ClaudeSamplingField[]): ClaudeSamplingField[] {
+function oneOfTemperatureAndTopP(req: ChatRequest, omitted: readonly OmittableSamplingField[]): OmittableSamplingField[] {
   if (req.temperature === undefined || req.topP === undefined || omitted.includes('temperature') || omitted.includes('topP')) return [];
   if (req.setByPolicy?.topP) return ['topP'];
   return req.setByPolicy?.temperature ? ['temperature'] : [];
@@ -65,12 +68,15 @@ function withThinking(req: ChatRequest, provider: string): ClaudeSampling {
   const asEffort = req.reasoning?.budgetTokens === undefined;
   const own = clashes.find(({ field }) => field === 'topK' || (!req.setByPolicy?.[field] && !asEffort));
   if (own) {
-    throw new GatewayError('invalid_request', `${own.param} ${own.rule} while thinking (reasoning_effort or a thinking budget) for ${provider}.`, {
+    // A temperature or top_p is refused only beside a budget (with an effort it is left out); a top_k beside either.
+    const when = own.field === 'topK' ? 'while thinking' : 'while thinking with a thinking budget';
+    throw new GatewayError('invalid_request', `${own.param} ${own.rule} ${when} for ${provider}.`, {
       param: own.param,
       code: 'unsupported_parameter',
     });
   }
-  return { thinking: true, omit: clashes.map(({ field }) => field) };
+  // No top_k among them: `own` refused it.
+  return { thinking: true, omit: clashes.flatMap(({ field }) => (field === 'topK' ? [] : [field])) };
 }
 
 /**

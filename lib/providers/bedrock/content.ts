@@ -1,4 +1,5 @@
 import type { AssistantPart, CacheControl, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { partPath } from '../../canonical/part-path';
 import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import type { CachePoint, ContentBlock, ConverseMessage, DocumentBlock, DocumentFormat, ImageBlock, ImageFormat, ToolResultContent } from './wire';
@@ -7,9 +8,6 @@ const PROVIDER = 'provider type bedrock';
 // A refusal quotes its `param` in its message, as the other translators do: a surface renames the
 // field there too (lib/surfaces/error-fields.ts), and some clients read only the message (the Gemini API's).
 // The part's path is built only for a refusal (`partPath`), not for every part of every request.
-
-/** The field a refusal names: a message's part (`messages[i].content[j]`), or a tool result's part `k` in it. */
-const partPath = (i: number, j: number, k?: number): string => (k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`);
 
 const IMAGE_FORMATS: Record<string, ImageFormat> = {
   'image/png': 'png',

@@ -42,7 +42,7 @@ export function createBedrockProvider(options: BedrockProviderOptions = {}): Pro
     dialect: 'bedrock',
     async buildRequest(req: ChatRequest, call: CallContext): Promise<UpstreamRequest> {
       // Translate first: a request Bedrock cannot take is refused before any credential lookup.
-      const body = JSON.stringify(toConverseBody(req, call.onPolicyDeclined, call.onStopEmulated));
+      const body = JSON.stringify(toConverseBody(req, call.onPolicyDeclined, call.onStopEmulated, call.onParamDropped));
       const { endpoint, region } = bedrockTarget(call.provider, call.account);
       const url = bedrockModelUrl(endpoint, req.model, req.stream ? 'converse-stream' : 'converse');
       const headers = {

@@ -1,7 +1,7 @@
 import type { ChatRequest, Message } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { inClientFields, type FieldTable } from '../../surfaces/error-fields';
-import { NO_TOOLS_PLACEHOLDER, toConverseBody } from './request';
+import { cachePointFields, NO_TOOLS_PLACEHOLDER, toConverseBody } from './request';
 
 const CLAUDE = 'anthropic.claude-3-5-sonnet-20240620-v1:0';
 const LLAMA = 'meta.llama3-1-70b-instruct-v1:0';
@@ -429,6 +429,54 @@ describe('toConverseBody', () => {
   });
 });
 
+describe('cachePointFields', () => {
+  // Bedrock's "Supported models, Regions, and limits" table for prompt caching, its column "Fields that accept prompt cache checkpoints".
+  it.each<[string, string, ReturnType<typeof cachePointFields>]>([
+    ['Claude', CLAUDE, { system: true, messages: true, tools: true }],
+    ['Claude through an inference profile', 'us.anthropic.claude-sonnet-4-5-20250929-v1:0', { system: true, messages: true, tools: true }],
+    ['Nova Pro', NOVA, { system: true, messages: true, tools: false }],
+    ['Nova Micro through an inference profile', 'us.amazon.nova-micro-v1:0', { system: true, messages: true, tools: false }],
+    ['Llama', LLAMA, { system: false, messages: false, tools: false }],
+    ['GPT-OSS', 'openai.gpt-oss-120b-1:0', { system: false, messages: false, tools: false }],
+  ])('says where %s takes cache points', (_name, model, fields) => {
+    expect(cachePointFields(model)).toEqual(fields);
+  });
+});
+
+describe('cache points on Nova, which takes them in system and messages only', () => {
+  it('sends no cache point among the tools, and keeps the system’s and the messages’', () => {
+    // Act
+    const body = toConverseBody(
+      base({
+        model: NOVA,
+        system: [{ type: 'text', text: 'sys', cacheControl: { type: 'ephemeral' } }],
+        messages: [user({ type: 'text', text: 'long', cacheControl: { type: 'ephemeral' } })],
+        tools: [{ ...TOOL, cacheControl: { type: 'ephemeral' } }],
+      }),
+    );
+
+    // Assess
+    expect(body.toolConfig).toEqual({ tools: [{ toolSpec: { name: 'a', inputSchema: { json: EMPTY_SCHEMA } } }] });
+    expect(body.system).toEqual([{ text: 'sys' }, { cachePoint: { type: 'default' } }]);
+    expect(body.messages).toEqual([{ role: 'user', content: [{ text: 'long' }, { cachePoint: { type: 'default' } }] }]);
+  });
+
+  it('does not count a tool’s mark, which does not go out, against the four', () => {
+    // Act
+    const body = toConverseBody(
+      base({
+        model: NOVA,
+        messages: ['a', 'b', 'c', 'd'].flatMap((text): Message[] => [user({ type: 'text', text, cacheControl: { type: 'ephemeral' } }), assistant({ type: 'text', text: 'ok' })]).slice(0, -1),
+        tools: [{ ...TOOL, cacheControl: { type: 'ephemeral' } }],
+      }),
+    );
+
+    // Assess
+    const points = body.messages.flatMap((m) => m.content).filter((block) => 'cachePoint' in block);
+    expect(points).toHaveLength(4);
+  });
+});
+
 describe('signatures of another family on Claude (Converse)', () => {
   const tools = [{ name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
   const loop = (thinking: Extract<Message, { role: 'assistant' }>['parts']): Message[] => [
@@ -452,6 +500,24 @@ describe('signatures of another family on Claude (Converse)', () => {
   it('keeps unsigned reasoning for models that are not Claude (they wrote it so)', () => {
     const body = toConverseBody(base({ model: 'deepseek.r1-v1:0', messages: loop([{ type: 'thinking', text: 'Plan.' }]), tools }));
     expect(body.messages[1]!.content[0]).toEqual({ reasoningContent: { reasoningText: { text: 'Plan.' } } });
+  });
+});
+
+describe('sampling options Converse leaves out for Claude, told so the usage record says so', () => {
+  it.each<{ name: string; input: Partial<ChatRequest>; dropped: string[] }>([
+    { name: 'the client’s temperature and top_p beside thinking asked for as an effort', input: { temperature: 0, topP: 0.9, reasoning: { effort: 'medium' } }, dropped: ['temperature', 'topP'] },
+    { name: 'a top_p the policy filled in beside the client’s temperature', input: { temperature: 0.2, topP: 0.9, setByPolicy: { topP: true } }, dropped: ['topP'] },
+    { name: 'nothing without thinking', input: { temperature: 0 }, dropped: [] },
+    { name: 'nothing for a model other than Claude', input: { model: 'amazon.nova-pro-v1:0', temperature: 0, reasoning: { effort: 'medium' } }, dropped: [] },
+  ])('$name', ({ input, dropped }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    toConverseBody(base(input), undefined, undefined, (param) => told.push(param));
+
+    // Assess
+    expect(told).toEqual(dropped);
   });
 });
 

@@ -4,7 +4,7 @@ import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
 import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
-import type { PolicyDeclined, StopEmulated } from '../types';
+import type { ParamDropped, PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
 
@@ -28,9 +28,42 @@ const EFFORT_BUDGET: Record<NonNullable<ReasoningOptions['effort']>, number> = {
 /** The characters Bedrock allows in `requestMetadata` values. */
 const METADATA_VALUE = /^[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}$/;
 
+/** A model family on Bedrock, as `modelFamily` tells it. */
+type ModelFamily = 'anthropic' | 'nova' | 'openai' | 'other';
+
 /** Model families by id; inference profiles (`us.anthropic.…`) and ARNs that name the model match too. */
-export const modelFamily = (modelId: string): 'anthropic' | 'nova' | 'openai' | 'other' =>
+export const modelFamily = (modelId: string): ModelFamily =>
   /anthropic\.|claude/i.test(modelId) ? 'anthropic' : /amazon\.nova/i.test(modelId) ? 'nova' : /(^|[./])openai\./i.test(modelId) ? 'openai' : 'other';
+
+/** The fields of a Converse request a model takes cache points in. */
+export interface CachePointFields {
+  system: boolean;
+  messages: boolean;
+  tools: boolean;
+}
+
+const NO_CACHE_POINTS: CachePointFields = Object.freeze({ system: false, messages: false, tools: false });
+
+/**
+ * Where each family takes cache points: Bedrock's prompt-caching table ("Fields that accept prompt
+ * cache checkpoints", https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html)
+ * gives Claude `system`, `messages` and `tools`, Nova `system` and `messages`; the other models
+ * have no prompt caching and would refuse a cache point anywhere.
+ */
+const CACHE_POINT_FIELDS: Readonly<Record<ModelFamily, CachePointFields>> = Object.freeze({
+  anthropic: Object.freeze({ system: true, messages: true, tools: true }),
+  nova: Object.freeze({ system: true, messages: true, tools: false }),
+  openai: NO_CACHE_POINTS,
+  other: NO_CACHE_POINTS,
+});
+
+/**
+ * The fields of a Converse request the model takes cache points in (`CACHE_POINT_FIELDS`).
+ *
+ * @example
+ * cachePointFields('amazon.nova-pro-v1:0') // { system: true, messages: true, tools: false }
+ */
+export const cachePointFields = (modelId: string): CachePointFields => CACHE_POINT_FIELDS[modelFamily(modelId)];
 
 /**
  * Models that refuse `inferenceConfig.stopSequences` ("This model doesn't support the stopSequences
@@ -49,17 +82,17 @@ const refusesStopSequences = (modelId: string): boolean => /(^|[./])(openai|qwen
  * @example
  * const body = toConverseBody({ model: 'anthropic.claude-3-5-sonnet-20240620-v1:0', system: [], messages, stream: false });
  */
-export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated): ConverseBody {
+export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDeclined, onStopEmulated?: StopEmulated, onParamDropped?: ParamDropped): ConverseBody {
   refuseUnsupported(request);
   const family = modelFamily(request.model);
-  // Prompt caching exists for Claude and Nova; other models would reject cache points. Both take four per request, as Anthropic does.
-  const caching = family === 'anthropic' || family === 'nova';
-  const req = caching ? withinBreakpointLimit(request, CONVERSE_BREAKPOINTS) : request;
+  // Prompt caching exists for Claude and Nova, each in its own fields; other models would reject cache points. Both take four per request, as Anthropic does.
+  const caching = CACHE_POINT_FIELDS[family];
+  const req = caching.messages ? withinBreakpointLimit(caching.tools ? request : withoutToolMarks(request), CONVERSE_BREAKPOINTS) : request;
   // Claude refuses a prefill that ends in whitespace (see withTrimmedPrefill).
   const messages = family === 'anthropic' ? withTrimmedPrefill(req.messages) : req.messages;
-  const body: ConverseBody = { messages: toConverseMessages(messages, { caching, signedReasoningOnly: family === 'anthropic' }) };
+  const body: ConverseBody = { messages: toConverseMessages(messages, { caching: caching.messages, signedReasoningOnly: family === 'anthropic' }) };
 
-  const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
+  const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching.system ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
@@ -84,7 +117,7 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
   };
   if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
 
-  const toolConfig = toToolConfig(req, caching);
+  const toolConfig = toToolConfig(req, caching.tools);
   if (toolConfig) body.toolConfig = toolConfig;
 
   const thinking = thinkingOff ? {} : reasoning(req, family);
@@ -100,7 +133,15 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
     body.outputConfig = { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(schema), name, ...(description ? { description } : {}) } } } };
   }
   if (req.user !== undefined) body.requestMetadata = { user: req.user };
+  // Told last, once nothing is refused: a refused call sent nothing to leave anything out of.
+  for (const field of omit) onParamDropped?.(field);
   return body;
+}
+
+/** The request without its tools' cache marks, for a model that takes none there (Nova): so they do not count against the four. The very request when it has none. */
+function withoutToolMarks(req: ChatRequest): ChatRequest {
+  if (!req.tools?.some((t) => t.cacheControl)) return req;
+  return { ...req, tools: req.tools.map(({ cacheControl: _dropped, ...tool }) => tool) };
 }
 
 function refuseUnsupported(req: ChatRequest): void {

@@ -1,4 +1,5 @@
 import type { AssistantPart, DocumentPart, ImagePart, Message, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
+import { partPath } from '../../canonical/part-path';
 import { isOwnSignature } from '../../canonical/signatures';
 import { GatewayError } from '../../http/errors';
 import type { GeminiContent, GeminiPart } from './types';
@@ -215,9 +216,6 @@ function toolResponse(part: ToolResultPart): Record<string, unknown> {
   const parsed = parseJsonObject(text);
   return parsed ?? { content: text };
 }
-
-/** The field a refusal names, built only for a refusal: a message's part (`messages[i].content[j]`), or a tool result's part `k` in it. */
-const partPath = (i: number, j: number, k?: number): string => (k === undefined ? `messages[${i}].content[${j}]` : `messages[${i}].content[${j}].content[${k}]`);
 
 function parseArguments(text: string, i: number, j: number): Record<string, unknown> {
   if (text.trim() === '') return {};

@@ -21,6 +21,7 @@
  * - What the target model refuses of this body (a temperature on o3, an effort on gpt-4o) is not
  *   this function's to know: the adapters hand the body to `CallContext.mend` (`lib/params/mend.ts`).
  */
+import { partPath } from '../../canonical/part-path';
 import type { ChatRequest, Message, ReasoningOptions, TextPart, ToolResultPart, UserPart } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 
@@ -78,7 +79,8 @@ function textContent(parts: TextPart[]): string | OpenAIContentPart[] {
   return parts.map((p) => ({ type: 'text', text: p.text }));
 }
 
-function userContentPart(part: Exclude<UserPart, ToolResultPart>, param: string, providerType: string): OpenAIContentPart {
+/** Part `j` of message `i` (its path built only for a refusal, `partPath`). */
+function userContentPart(part: Exclude<UserPart, ToolResultPart>, i: number, j: number, providerType: string): OpenAIContentPart {
   switch (part.type) {
     case 'text':
       return { type: 'text', text: part.text };
@@ -89,7 +91,7 @@ function userContentPart(part: Exclude<UserPart, ToolResultPart>, param: string,
     case 'document': {
       const source = part.source;
       if (source.kind === 'text') return { type: 'text', text: source.text };
-      if (source.kind === 'url') throw refuse(param, 'A document given by URL', providerType);
+      if (source.kind === 'url') throw refuse(partPath(i, j), 'A document given by URL', providerType);
       return { type: 'file', file: { filename: part.title ?? 'document', file_data: `data:${source.mediaType};base64,${source.data}` } };
     }
   }
@@ -100,9 +102,8 @@ function userMessages(parts: UserPart[], index: number, providerType: string): O
   const tools: OpenAIMessage[] = [];
   const rest: OpenAIContentPart[] = [];
   parts.forEach((part, j) => {
-    const param = `messages[${index}].content[${j}]`;
     if (part.type !== 'tool_result') {
-      rest.push(userContentPart(part, param, providerType));
+      rest.push(userContentPart(part, index, j, providerType));
       return;
     }
     let content: string | OpenAIContentPart[];
@@ -110,7 +111,7 @@ function userMessages(parts: UserPart[], index: number, providerType: string): O
     else {
       const texts = part.content.filter((p): p is TextPart => p.type === 'text');
       const images = part.content.filter((p) => p.type === 'image');
-      for (const image of images) rest.push(userContentPart(image, param, providerType));
+      for (const image of images) rest.push(userContentPart(image, index, j, providerType));
       content = texts.length ? textContent(texts) : images.length ? '(see the attached image)' : '';
     }
     tools.push({ role: 'tool', tool_call_id: part.toolCallId, content });

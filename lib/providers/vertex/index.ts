@@ -57,7 +57,11 @@ export const vertexProvider: ProviderAdapter = {
     const options = { stream: req.stream, accountHeaders: call.account.headers, auth: bearer(call.apiKey), timeouts: call.timeouts, signal: call.signal };
     if (vertexPublisher(req.model) === 'anthropic') {
       const defaultMaxTokens = typeof call.provider.defaultMaxTokens === 'number' ? call.provider.defaultMaxTokens : undefined;
-      const body = toAnthropicBody(req, { ...(defaultMaxTokens ? { defaultMaxTokens } : {}), ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}) });
+      const body = toAnthropicBody(req, {
+        ...(defaultMaxTokens ? { defaultMaxTokens } : {}),
+        ...(call.onPolicyDeclined ? { onPolicyDeclined: call.onPolicyDeclined } : {}),
+        ...(call.onParamDropped ? { onParamDropped: call.onParamDropped } : {}),
+      });
       return jsonPost(vertexModelUrl(target, 'anthropic', req.model, claudeMethod(req.stream)), vertexClaudeBody(body), options);
     }
     return jsonPost(vertexModelUrl(target, 'google', req.model, geminiMethod(req.stream)), JSON.stringify(toGeminiRequest(req, call.onStopEmulated, { callIds: false })), options);
