@@ -1,0 +1,188 @@
+/**
+ * The OpenAI Agents SDK (`@openai/agents` 0.20) as the caller: its OpenAI client pointed at the
+ * gateway, on the Responses API (`OpenAIResponsesModel`, its default) and on Chat Completions
+ * (`OpenAIChatCompletionsModel`), each against OpenAI (passed through) and Claude on Anthropic,
+ * Gemini and Claude on Bedrock (translated). Through `run()`, streamed and not: a plain answer, a
+ * loop with a strict function tool, structured output, a handoff, model settings, the usage the SDK
+ * adds up, and errors. The fakes' token counts are chosen, so the usage the SDK reports and the
+ * gateway records can be compared with them exactly.
+ */
+import { Agent, run, tool, setTracingDisabled, OpenAIChatCompletionsModel, OpenAIResponsesModel, type Model, type RunResult, type StreamedRunResult } from '@openai/agents';
+import OpenAI from 'openai';
+import { z } from 'zod';
+import { hasToolResult, RIG_MODELS as M, callerRigForSuite, type Upstream } from './caller-rig';
+
+// Traces would be exported to api.openai.com: nothing here leaves loopback.
+setTracingDisabled(true);
+
+const rig = callerRigForSuite();
+
+type Api = 'responses' | 'chat';
+
+/** Each way to reach a model: the SDK's model class, the gateway model, and which fake serves it. */
+interface Route {
+  name: string;
+  api: Api;
+  model: string;
+  upstream: Upstream;
+}
+
+const TARGETS: { model: string; upstream: Upstream; how: string }[] = [
+  { model: M.gpt, upstream: 'openai', how: 'OpenAI, passed through' },
+  { model: M.claude, upstream: 'anthropic', how: 'Anthropic, translated' },
+  { model: M.gemini, upstream: 'gemini', how: 'Gemini, translated' },
+  { model: M.bedrockClaude, upstream: 'bedrock', how: 'Bedrock Claude, translated' },
+];
+const ROUTES: Route[] = (['responses', 'chat'] as const).flatMap((api) =>
+  TARGETS.map((t) => ({ name: `${api === 'responses' ? 'OpenAIResponsesModel' : 'OpenAIChatCompletionsModel'} → ${t.how}`, api, model: t.model, upstream: t.upstream })),
+);
+
+/** The SDK's model for a route, its client on the gateway with the key; the client's retries off so errors surface at once. */
+function modelFor(route: Route, key: string): Model {
+  const client = new OpenAI({ apiKey: key, baseURL: rig.baseURL, maxRetries: 0 });
+  return route.api === 'responses' ? new OpenAIResponsesModel(client, route.model) : new OpenAIChatCompletionsModel(client, route.model);
+}
+
+/** The surface the usage record names for a route. */
+const surfaceOf = (route: Route) => (route.api === 'responses' ? 'openai-responses' : 'openai');
+
+/** One run, streamed (every event read, then `completed` awaited) or not. */
+async function runAgent(agent: Agent<any, any>, input: string, streamed: boolean): Promise<{ result: RunResult<any, any> | StreamedRunResult<any, any>; events: number }> {
+  // `any`: the agents here differ in their output types; each test asserts the output it expects.
+  if (!streamed) return { result: await run(agent, input), events: 0 };
+  const result = await run(agent, input, { stream: true });
+  let events = 0;
+  for await (const _event of result) events++;
+  await result.completed;
+  if (result.error) throw result.error;
+  return { result, events };
+}
+
+/** The fake `upstream` asks for one call of `name` with `args` (20 in, 9 out), then, once the request holds the result, answers `text` (30 in, 5 out). */
+function replyCallThenText(upstream: Upstream, name: string, args: Record<string, unknown>, text: string): void {
+  const f = rig.fakes;
+  if (upstream === 'openai') f.openai.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text, usage: { prompt: 30, completion: 5 } } : { kind: 'tool_calls', calls: [{ name, arguments: JSON.stringify(args) }], usage: { prompt: 20, completion: 9 } }));
+  if (upstream === 'anthropic') f.anthropic.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text, usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name, input: args }], usage: { input: 20, output: 9 } }));
+  if (upstream === 'gemini') f.gemini.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text, usage: { prompt: 30, candidates: 5 } } : { kind: 'function_calls', calls: [{ name, args }], usage: { prompt: 20, candidates: 9 } }));
+  if (upstream === 'bedrock') f.bedrock.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text, usage: { input: 30, output: 5 } } : { kind: 'tool_use', calls: [{ name, input: args }], usage: { input: 20, output: 9 } }));
+}
+
+/** The fake `upstream` answers with a 400 carrying `message`, in its own dialect. */
+function replyBadRequest(upstream: Upstream, message: string): void {
+  const f = rig.fakes;
+  if (upstream === 'openai') f.openai.reply({ kind: 'error', status: 400, body: { error: { message, type: 'invalid_request_error', param: null, code: null } } });
+  if (upstream === 'anthropic') f.anthropic.reply({ kind: 'error', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message } } });
+  if (upstream === 'gemini') f.gemini.reply({ kind: 'error', status: 400, body: { error: { code: 400, message, status: 'INVALID_ARGUMENT' } } });
+  if (upstream === 'bedrock') f.bedrock.reply({ kind: 'error', type: 'ValidationException', status: 400, message });
+}
+
+const weather = tool({
+  name: 'weather',
+  description: 'The weather in a city',
+  parameters: z.object({ city: z.string() }),
+  strict: true,
+  execute: async ({ city }) => JSON.stringify({ city, celsius: 4 }),
+});
+
+describe.each(ROUTES)('$name', (route) => {
+  it.each([false, true])('answers text, the SDK\'s usage the upstream\'s counts, which the usage record holds too (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText(route.upstream, 'Hello from the fake, word by word.');
+    const agent = new Agent({ name: 'Greeter', instructions: 'Be brief.', model: modelFor(route, key) });
+
+    // Act
+    const { result, events } = await runAgent(agent, 'Say hello', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Hello from the fake, word by word.');
+    if (streamed) expect(events).toBeGreaterThan(2);
+    expect(result.state.usage).toMatchObject({ requests: 1, inputTokens: 11, outputTokens: 7, totalTokens: 18 });
+    const [record] = await rig.usage(id, 1);
+    expect(record).toMatchObject({ surface: surfaceOf(route), stream: streamed, outcome: 'ok', inputTokens: 11, outputTokens: 7 });
+  });
+
+  it.each([false, true])('runs a loop with a strict function tool: the call, its output sent back, the answer; usage adds up both calls (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    replyCallThenText(route.upstream, 'weather', { city: 'Oslo' }, 'Oslo is 4°C.');
+    const agent = new Agent({ name: 'Forecaster', instructions: 'Use the tool.', model: modelFor(route, key), tools: [weather], modelSettings: { parallelToolCalls: false, toolChoice: 'auto' } });
+
+    // Act
+    const { result } = await runAgent(agent, 'Weather in Oslo?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Oslo is 4°C.');
+    const requests = rig.fakes[route.upstream].requests;
+    expect(requests).toHaveLength(2);
+    expect(JSON.stringify(requests[1]!.body)).toContain('celsius');
+    expect(result.state.usage).toMatchObject({ requests: 2, inputTokens: 50, outputTokens: 14 });
+    const records = await rig.usage(id, 2);
+    expect(records.map((r) => [r.inputTokens, r.outputTokens]).sort()).toEqual([[20, 9], [30, 5]]);
+  });
+
+  it.each([false, true])('returns the outputType\'s object, the schema sent to the upstream (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(route.upstream, '{"name":"Ada","age":36}');
+    const agent = new Agent({ name: 'Extractor', instructions: 'Extract the person.', model: modelFor(route, key), outputType: z.object({ name: z.string(), age: z.number() }) });
+
+    // Act
+    const { result } = await runAgent(agent, 'Who wrote the first program, at what age?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toEqual({ name: 'Ada', age: 36 });
+    // Bedrock's Converse takes the schema as a JSON string; Gemini's OpenAPI types are in capitals.
+    const sent = JSON.stringify(rig.fakes[route.upstream].requests[0]!.body).replace(/\\"/g, '"').toLowerCase();
+    expect(sent).toContain('"age":{"type":"number"');
+  });
+
+  it.each([false, true])('hands off to a second agent through its transfer_to_ tool, which then answers (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const model = modelFor(route, key);
+    // The SDK names the handoff's tool `transfer_to_` and the agent's name.
+    const expert = new Agent({ name: 'WeatherExpert', handoffDescription: 'Answers weather questions', instructions: 'Answer the weather.', model });
+    const triage = new Agent({ name: 'Triage', instructions: 'Hand weather questions off.', model, handoffs: [expert] });
+    replyCallThenText(route.upstream, 'transfer_to_WeatherExpert', {}, 'Oslo is 4°C, says the expert.');
+
+    // Act
+    const { result } = await runAgent(triage, 'Weather in Oslo?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Oslo is 4°C, says the expert.');
+    expect(result.lastAgent?.name).toBe('WeatherExpert');
+    expect(JSON.stringify(rig.fakes[route.upstream].requests[0]!.body)).toContain('transfer_to_WeatherExpert');
+  });
+
+  it.each([false, true])('surfaces an upstream 400 as the client\'s BadRequestError with the upstream\'s message, not a hang (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const message = 'The prompt is malformed in a way only the upstream knows';
+    replyBadRequest(route.upstream, message);
+    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
+
+    // Act
+    const error = await runAgent(agent, 'x', streamed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 400 });
+    expect((error as Error).constructor.name).toBe('BadRequestError');
+    expect((error as Error).message).toContain(message);
+  });
+
+  it.each([false, true])('surfaces the gateway\'s rate limit 429 as the client\'s RateLimitError (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey({ limits: { requestsPerMinute: 1 } });
+    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
+    rig.startMinute();
+    await runAgent(agent, 'first', streamed);
+
+    // Act
+    const error = await runAgent(agent, 'second', streamed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 429 });
+    expect((error as Error).constructor.name).toBe('RateLimitError');
+  });
+});
