@@ -186,3 +186,117 @@ describe.each(ROUTES)('$name', (route) => {
     expect((error as Error).constructor.name).toBe('RateLimitError');
   });
 });
+
+/** Where each dialect carries temperature and the answer's token bound. */
+const SAMPLING_SENT: Record<Upstream, (api: Api) => Record<string, unknown>> = {
+  openai: (api) => (api === 'responses' ? { temperature: 0.3, max_output_tokens: 200 } : { temperature: 0.3, max_tokens: 200 }),
+  anthropic: () => ({ temperature: 0.3, max_tokens: 200 }),
+  gemini: () => ({ generationConfig: { temperature: 0.3, maxOutputTokens: 200 } }),
+  bedrock: () => ({ inferenceConfig: { temperature: 0.3, maxTokens: 200 } }),
+};
+
+/** Where each dialect carries a reasoning effort of `high`. */
+const REASONING_SENT: Record<Upstream, (api: Api) => Record<string, unknown>> = {
+  openai: (api) => (api === 'responses' ? { reasoning: { effort: 'high' } } : { reasoning_effort: 'high' }),
+  anthropic: () => ({ thinking: expect.objectContaining({ type: expect.any(String) }) }),
+  gemini: () => ({ generationConfig: expect.objectContaining({ thinkingConfig: expect.any(Object) }) }),
+  bedrock: () => ({ additionalModelRequestFields: expect.objectContaining({ thinking: expect.any(Object) }) }),
+};
+
+describe.each(ROUTES)('$name: model settings', (route) => {
+  it.each([false, true])('sends temperature and maxTokens in the upstream\'s own fields, and providerData\'s user to the usage record (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    rig.replyText(route.upstream, 'Fine.');
+    const agent = new Agent({ name: 'Tuned', model: modelFor(route, key), modelSettings: { temperature: 0.3, maxTokens: 200, providerData: { user: 'end-user-7' } } });
+
+    // Act
+    const { result } = await runAgent(agent, 'How are you?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Fine.');
+    expect(rig.fakes[route.upstream].requests[0]!.body).toMatchObject(SAMPLING_SENT[route.upstream](route.api));
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ endUser: 'end-user-7' })]);
+  });
+
+  it.each([false, true])('turns reasoning effort into the upstream\'s own reasoning switch (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(route.upstream, 'Forty-two.');
+    const model = route.upstream === 'openai' ? { ...route, model: M.reasoningGpt } : route;
+    const agent = new Agent({ name: 'Thinker', model: modelFor(model, key), modelSettings: { reasoning: { effort: 'high' } } });
+
+    // Act
+    const { result } = await runAgent(agent, 'The answer?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Forty-two.');
+    expect(rig.fakes[route.upstream].requests[0]!.body).toMatchObject(REASONING_SENT[route.upstream](route.api));
+  });
+});
+
+/** One run with the SDK's run options (`previousResponseId`, `conversationId`), streamed or not, to its end. */
+async function runWith(agent: Agent, input: string, options: { previousResponseId?: string; conversationId?: string }, streamed: boolean): Promise<RunResult<any, any> | StreamedRunResult<any, any>> {
+  // `any`: as in runAgent.
+  if (!streamed) return run(agent, input, options);
+  const result = await run(agent, input, { ...options, stream: true });
+  for await (const _event of result);
+  await result.completed;
+  if (result.error) throw result.error;
+  return result;
+}
+
+describe('state kept by OpenAI, passed through', () => {
+  const route = ROUTES.find((r) => r.api === 'responses' && r.upstream === 'openai')!;
+
+  it.each([false, true])('continues from previousResponseId, the chain found upstream (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText('openai', 'Noted: Ada.');
+    const agent = new Agent({ name: 'Memory', model: modelFor(route, key), modelSettings: { store: true } });
+    const first = await runWith(agent, 'My name is Ada.', {}, streamed);
+    rig.replyText('openai', 'You are Ada.');
+
+    // Act
+    const second = await runWith(agent, 'What is my name?', { previousResponseId: first.lastResponseId! }, streamed);
+
+    // Assess
+    expect(first.lastResponseId).toMatch(/^resp_/);
+    // The fake marks a continued chain with its length.
+    expect(second.finalOutput).toBe('You are Ada. (turn 2)');
+    expect(rig.fakes.openai.requests[1]!.body).toMatchObject({ previous_response_id: first.lastResponseId });
+  });
+
+  it.each([false, true])('runs in a conversation made through the gateway (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const conversation = await new OpenAI({ apiKey: key, baseURL: rig.baseURL, maxRetries: 0 }).conversations.create({});
+    const agent = new Agent({ name: 'Memory', model: modelFor(route, key) });
+    rig.replyText('openai', 'Noted: Ada.');
+
+    // Act
+    const result = await runWith(agent, 'My name is Ada.', { conversationId: conversation.id }, streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Noted: Ada.');
+    expect(rig.fakes.openai.requests.at(-1)!.body).toMatchObject({ conversation: conversation.id });
+  });
+});
+
+describe.each(ROUTES.filter((r) => r.api === 'responses' && r.upstream !== 'openai'))('$name: state the gateway does not keep for a translated target', (route) => {
+  it.each([false, true])('answers previousResponseId with a BadRequestError naming previous_response_id, before any upstream call (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    rig.replyText(route.upstream, 'Noted: Ada.');
+    const agent = new Agent({ name: 'Memory', model: modelFor(route, key), modelSettings: { store: true } });
+    const first = await runWith(agent, 'My name is Ada.', {}, streamed);
+
+    // Act
+    const error = await runWith(agent, 'What is my name?', { previousResponseId: first.lastResponseId! }, streamed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 400, param: 'previous_response_id' });
+    expect((error as Error).constructor.name).toBe('BadRequestError');
+    expect(rig.fakes[route.upstream].requests).toHaveLength(1);
+  });
+});
