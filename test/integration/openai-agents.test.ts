@@ -102,6 +102,25 @@ describe.each(ROUTES)('$name', (route) => {
     expect(record).toMatchObject({ surface: surfaceOf(route), stream: streamed, outcome: 'ok', inputTokens: 11, outputTokens: 7 });
   });
 
+  it.each([false, true])('reports the cached input tokens among the input, as OpenAI counts them (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    const f = rig.fakes;
+    // 100 input tokens, 60 of them read from the cache: Anthropic's and Bedrock's input counts leave the cached out.
+    if (route.upstream === 'openai') f.openai.reply({ kind: 'text', text: 'Cached.', usage: { prompt: 100, completion: 7, cached: 60 } });
+    if (route.upstream === 'anthropic') f.anthropic.reply({ kind: 'text', text: 'Cached.', usage: { input: 40, output: 7, cacheRead: 60 } });
+    if (route.upstream === 'gemini') f.gemini.reply({ kind: 'text', text: 'Cached.', usage: { prompt: 100, candidates: 7, cached: 60 } });
+    if (route.upstream === 'bedrock') f.bedrock.reply({ kind: 'text', text: 'Cached.', usage: { input: 40, output: 7, cacheRead: 60 } });
+    const agent = new Agent({ name: 'Greeter', instructions: 'Be brief.', model: modelFor(route, key) });
+
+    // Act
+    const { result } = await runAgent(agent, 'Say hello', streamed);
+
+    // Assess
+    expect(result.state.usage).toMatchObject({ inputTokens: 100, outputTokens: 7, inputTokensDetails: [expect.objectContaining({ cached_tokens: 60 })] });
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ inputTokens: 100, outputTokens: 7 })]);
+  });
+
   it.each([false, true])('runs a loop with a strict function tool: the call, its output sent back, the answer; usage adds up both calls (streamed: %s)', async (streamed) => {
     // Prepare
     const { id, key } = await rig.freshKey();
