@@ -319,3 +319,32 @@ describe.each(ROUTES.filter((r) => r.api === 'responses' && r.upstream !== 'open
     expect(rig.fakes[route.upstream].requests).toHaveLength(1);
   });
 });
+
+describe.each(ROUTES.filter((r) => r.upstream === 'anthropic' || r.upstream === 'gemini'))('$name: thinking in a tool loop', (route) => {
+  // On Chat Completions the SDK reads and returns only a `reasoning` string, with no signature: there
+  // the gateway goes on without thinking for Claude (Anthropic refuses a thinking turn without its
+  // block) and sends Gemini the placeholder Google documents for calls without a signature.
+  const sentBack = route.api === 'responses' ? 'its signature' : route.upstream === 'anthropic' ? 'no thinking' : 'the placeholder signature';
+  it.each([false, true])(`finishes the loop, sending ${sentBack} with the call in the next request (streamed: %s)`, async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const model = route.upstream === 'gemini' ? { ...route, model: M.gemini3 } : route;
+    const signature = route.upstream === 'anthropic' ? 'SigOfTheWeatherThought' : 'c2lnLXdlYXRoZXI=';
+    if (route.upstream === 'anthropic') {
+      rig.fakes.anthropic.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'tool_use', calls: [{ name: 'weather', input: { city: 'Oslo' } }], thinking: { thinking: 'The tool knows.', signature } }));
+    } else {
+      rig.fakes.gemini.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: 'Oslo is 4°C.' } : { kind: 'function_calls', calls: [{ name: 'weather', args: { city: 'Oslo' }, thoughtSignature: signature }] }));
+    }
+    const agent = new Agent({ name: 'Forecaster', model: modelFor(model, key), tools: [weather], modelSettings: { reasoning: { effort: 'medium' } } });
+
+    // Act
+    const { result } = await runAgent(agent, 'Weather in Oslo?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Oslo is 4°C.');
+    const next = rig.fakes[route.upstream].requests[1]!.body as Record<string, unknown>;
+    if (route.api === 'responses') expect(JSON.stringify(next)).toContain(signature);
+    else if (route.upstream === 'anthropic') expect(next.thinking).toBeUndefined();
+    else expect(JSON.stringify(next)).toContain('"thoughtSignature":"skip_thought_signature_validator"');
+  });
+});
