@@ -348,3 +348,38 @@ describe.each(ROUTES.filter((r) => r.upstream === 'anthropic' || r.upstream === 
     else expect(JSON.stringify(next)).toContain('"thoughtSignature":"skip_thought_signature_validator"');
   });
 });
+
+/** The fake `upstream` starts a streamed answer, then fails after its first events with `message`. */
+function replyFailingMidStream(upstream: Upstream, message: string): void {
+  const f = rig.fakes;
+  if (upstream === 'openai') f.openai.reply({ kind: 'stream-error', afterChunks: 3, error: { message, type: 'server_error', code: 'server_error' } });
+  if (upstream === 'anthropic') f.anthropic.reply({ kind: 'stream-error', afterEvents: 4, errorType: 'overloaded_error', message });
+  if (upstream === 'gemini') f.gemini.reply({ kind: 'stream-error', afterEvents: 1, error: { code: 503, message, status: 'UNAVAILABLE' } });
+  if (upstream === 'bedrock') f.bedrock.reply({ kind: 'exception', type: 'modelStreamErrorException', afterEvents: 3, message });
+}
+
+describe.each(ROUTES)('$name: a stream that fails after it began', (route) => {
+  // The SDK turns the Responses API's `response.failed` into its ModelBehaviorError naming the
+  // event, the response's error message left out (as with OpenAI's own); Chat's error event it throws as it reads it.
+  const expected = route.api === 'responses' ? 'the SDK\'s ModelBehaviorError naming response.failed' : 'an error carrying the upstream\'s message';
+  it(`rejects the streamed run with ${expected}, not a hang`, async () => {
+    // Prepare
+    const { id, key } = await rig.freshKey();
+    const message = 'The upstream gave up halfway';
+    replyFailingMidStream(route.upstream, message);
+    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
+
+    // Act
+    const error = await runAgent(agent, 'Tell me a long story', true).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    if (route.api === 'responses') {
+      expect((error as Error).constructor.name).toBe('ModelBehaviorError');
+      expect((error as Error).message).toContain('"response.failed"');
+    } else {
+      expect((error as Error).message).toContain(message);
+    }
+    expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: expect.not.stringMatching(/^ok$/) })]);
+  });
+});
