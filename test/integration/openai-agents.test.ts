@@ -383,3 +383,41 @@ describe.each(ROUTES)('$name: a stream that fails after it began', (route) => {
     expect(await rig.usage(id, 1)).toEqual([expect.objectContaining({ outcome: expect.not.stringMatching(/^ok$/) })]);
   });
 });
+
+describe.each(ROUTES)('$name: more than one call at once', (route) => {
+  it.each([false, true])('runs two calls of one step and sends both outputs back in one turn (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    const f = rig.fakes;
+    const answer = 'Oslo 4°C, Bergen 4°C.';
+    const cities = [{ city: 'Oslo' }, { city: 'Bergen' }];
+    if (route.upstream === 'openai') f.openai.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer } : { kind: 'tool_calls', calls: cities.map((c) => ({ name: 'weather', arguments: JSON.stringify(c) })) }));
+    if (route.upstream === 'anthropic') f.anthropic.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer } : { kind: 'tool_use', calls: cities.map((input) => ({ name: 'weather', input })) }));
+    if (route.upstream === 'gemini') f.gemini.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer } : { kind: 'function_calls', calls: cities.map((args) => ({ name: 'weather', args })) }));
+    if (route.upstream === 'bedrock') f.bedrock.reply((req) => (hasToolResult(req.body) ? { kind: 'text', text: answer } : { kind: 'tool_use', calls: cities.map((input) => ({ name: 'weather', input })) }));
+    const agent = new Agent({ name: 'Forecaster', model: modelFor(route, key), tools: [weather], modelSettings: { parallelToolCalls: true } });
+
+    // Act
+    const { result } = await runAgent(agent, 'Weather in Oslo and Bergen?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe(answer);
+    const sent = JSON.stringify(rig.fakes[route.upstream].requests[1]!.body);
+    expect(sent).toContain('Oslo');
+    expect(sent.match(/celsius/g)).toHaveLength(2);
+  });
+
+  it.each([false, true])('forces the named tool with toolChoice, then lets the model answer (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    replyCallThenText(route.upstream, 'weather', { city: 'Oslo' }, 'Oslo is 4°C.');
+    const agent = new Agent({ name: 'Forecaster', model: modelFor(route, key), tools: [weather], modelSettings: { toolChoice: 'weather' } });
+
+    // Act
+    const { result } = await runAgent(agent, 'Weather in Oslo?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toBe('Oslo is 4°C.');
+    expect(JSON.stringify(rig.fakes[route.upstream].requests[0]!.body)).toMatch(/"(tool_choice|toolChoice|functionCallingConfig)"/);
+  });
+});
