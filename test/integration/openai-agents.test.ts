@@ -421,3 +421,20 @@ describe.each(ROUTES)('$name: more than one call at once', (route) => {
     expect(JSON.stringify(rig.fakes[route.upstream].requests[0]!.body)).toMatch(/"(tool_choice|toolChoice|functionCallingConfig)"/);
   });
 });
+
+describe.each(ROUTES.filter((r) => r.upstream === 'anthropic'))('$name: a key not allowed the model', (route) => {
+  it.each([false, true])('surfaces the gateway\'s 403 as the client\'s PermissionDeniedError naming the model, before any upstream call (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey({ models: [M.gpt] });
+    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
+
+    // Act
+    const error = await runAgent(agent, 'x', streamed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 403, code: 'model_not_allowed', param: 'model' });
+    expect((error as Error).constructor.name).toBe('PermissionDeniedError');
+    expect((error as Error).message).toContain(M.claude);
+    expect(rig.fakes.anthropic.requests).toHaveLength(0);
+  });
+});
