@@ -441,3 +441,23 @@ describe.each(ROUTES.filter((r) => r.upstream === 'anthropic'))('$name: a key no
     expect(rig.fakes.anthropic.requests).toHaveLength(0);
   });
 });
+
+describe.each(ROUTES.filter((r) => r.upstream === 'gemini'))('$name: outputType and a tool together', (route) => {
+  // Gemini before 3 refuses function declarations beside a JSON answer; an agent with tools and an
+  // outputType sends both on every turn.
+  it.each([{ model: M.gemini, streamed: false }, { model: M.gemini, streamed: true }, { model: M.gemini3, streamed: false }])('runs the tool loop and returns the outputType\'s object on $model (streamed: $streamed)', async ({ model, streamed }) => {
+    // Prepare
+    const { key } = await rig.freshKey();
+    replyCallThenText('gemini', 'weather', { city: 'Oslo' }, '{"city":"Oslo","celsius":4}');
+    const agent = new Agent({ name: 'Forecaster', model: modelFor({ ...route, model }, key), tools: [weather], outputType: z.object({ city: z.string(), celsius: z.number() }) });
+
+    // Act
+    const { result } = await runAgent(agent, 'Weather in Oslo?', streamed);
+
+    // Assess
+    expect(result.finalOutput).toEqual({ city: 'Oslo', celsius: 4 });
+    expect(rig.fakes.gemini.requests).toHaveLength(2);
+    // The schema reaches Gemini on every turn, in the JSON answer's config or in words.
+    for (const request of rig.fakes.gemini.requests) expect(JSON.stringify(request.body).toLowerCase()).toContain('celsius');
+  });
+});
