@@ -189,21 +189,6 @@ describe.each(ROUTES)('$name', (route) => {
     expect((error as Error).constructor.name).toBe('BadRequestError');
     expect((error as Error).message).toContain(message);
   });
-
-  it.each([false, true])('surfaces the gateway\'s rate limit 429 as the client\'s RateLimitError (streamed: %s)', async (streamed) => {
-    // Prepare
-    const { key } = await rig.freshKey({ limits: { requestsPerMinute: 1 } });
-    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
-    rig.startMinute();
-    await runAgent(agent, 'first', streamed);
-
-    // Act
-    const error = await runAgent(agent, 'second', streamed).catch((e: unknown) => e);
-
-    // Assess
-    expect(error).toMatchObject({ status: 429 });
-    expect((error as Error).constructor.name).toBe('RateLimitError');
-  });
 });
 
 /** Where each dialect carries temperature and the answer's token bound. */
@@ -433,6 +418,24 @@ describe.each(ROUTES)('$name: more than one call at once', (route) => {
     expect(first).toMatchObject(FORCED_SENT[route.upstream](route.api));
     // The SDK stops forcing once the tool ran (its resetToolChoice), so the model can answer.
     expect(second).not.toMatchObject(FORCED_SENT[route.upstream](route.api));
+  });
+});
+
+// The rate limit is the gateway's, met before any upstream: one target per API is enough.
+describe.each(ROUTES.filter((r) => r.upstream === 'anthropic'))('$name: the gateway\'s rate limit', (route) => {
+  it.each([false, true])('surfaces the gateway\'s rate limit 429 as the client\'s RateLimitError (streamed: %s)', async (streamed) => {
+    // Prepare
+    const { key } = await rig.freshKey({ limits: { requestsPerMinute: 1 } });
+    const agent = new Agent({ name: 'Greeter', model: modelFor(route, key) });
+    rig.startMinute();
+    await runAgent(agent, 'first', streamed);
+
+    // Act
+    const error = await runAgent(agent, 'second', streamed).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 429 });
+    expect((error as Error).constructor.name).toBe('RateLimitError');
   });
 });
 
