@@ -87,6 +87,20 @@ function thinkingLevelProblem(body: unknown, model: string): string | undefined 
   return taken.includes(level.toUpperCase()) ? undefined : `Thinking level ${level} is not supported for model ${model}.`;
 }
 
+/**
+ * Function declarations together with a JSON answer (`responseMimeType: application/json`) are
+ * taken by Gemini 3 and later only ("Structured outputs with tools",
+ * https://ai.google.dev/gemini-api/docs/structured-output#structured_outputs_with_tools); earlier
+ * models answer this 400, in Google's words.
+ */
+function jsonWithFunctionsProblem(body: unknown, model: string): string | undefined {
+  const b = body as { tools?: { functionDeclarations?: unknown[] }[]; generationConfig?: { responseMimeType?: unknown } } | undefined;
+  const declares = b?.tools?.some((t) => (t.functionDeclarations?.length ?? 0) > 0) ?? false;
+  if (!declares || b?.generationConfig?.responseMimeType !== 'application/json') return undefined;
+  const major = Number(/^gemini-(\d+)/.exec(model)?.[1] ?? 0);
+  return major >= 3 ? undefined : "Function calling with a response mime type: 'application/json' is unsupported";
+}
+
 /** Starts a fake Gemini API on 127.0.0.1 (port chosen by the OS). */
 export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<FakeGemini> {
   return listening(new FakeGeminiServer(options));
@@ -114,7 +128,7 @@ class FakeGeminiServer extends FakeServer<GeminiReply> implements FakeGemini {
     if (route[2] === 'countTokens') return writeJson(res, 200, { totalTokens: Math.max(1, Math.ceil(record.rawBody.length / 4)) });
     if (route[2] === 'batchEmbedContents') return this.#embed({ record, res, model, mode: 'json' });
     const mode = route[2] === 'generateContent' ? 'json' : query.get('alt') === 'sse' ? 'sse' : 'array';
-    const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, model) ?? thinkingLevelProblem(record.body, model);
+    const invalid = invalidRequest(record.body) ?? signatureProblem(record.body, model) ?? thinkingLevelProblem(record.body, model) ?? jsonWithFunctionsProblem(record.body, model);
     if (invalid) return writeJson(res, 400, googleErrors.invalid(invalid));
     await this.#send({ record, res, model, mode }, await this.replyFor(record));
   }

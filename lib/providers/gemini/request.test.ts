@@ -35,6 +35,19 @@ const cases: Case[] = [
     expected: { generationConfig: { responseMimeType: 'application/json', responseSchema: { type: 'OBJECT', properties: { ok: { type: 'BOOLEAN' } } } } },
   },
   {
+    name: 'asks Gemini 2.5 for a JSON answer beside functions in words, which it refuses in generationConfig',
+    request: base({ system: [{ type: 'text', text: 'Be brief.' }], tools: [WEATHER], responseFormat: { type: 'json_schema', name: 'r', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } } }),
+    expected: {
+      systemInstruction: { parts: [{ text: 'Be brief.' }, { text: 'When you answer rather than call a function, answer with one JSON object that matches this JSON schema: {"type":"object","properties":{"ok":{"type":"boolean"}}} and nothing else.' }] },
+      generationConfig: undefined,
+    },
+  },
+  {
+    name: 'asks Gemini 3 for a JSON answer beside functions in generationConfig, as it takes both',
+    request: base({ model: 'gemini-3-pro-preview', tools: [WEATHER], responseFormat: { type: 'json_object' } }),
+    expected: { systemInstruction: undefined, generationConfig: { responseMimeType: 'application/json' } },
+  },
+  {
     name: 'sends nothing for a text response format',
     request: base({ responseFormat: { type: 'text' } }),
     expected: { generationConfig: undefined },

@@ -1,6 +1,7 @@
 import type { ChatRequest, ReasoningOptions, ToolChoice, ToolDefinition } from '../../canonical/types';
 import { GatewayError } from '../../http/errors';
 import { geminiMajorVersion, toGeminiContents, type GeminiContentsOptions } from './contents';
+import { asksJsonInWords, jsonInstruction } from './json-in-words';
 import { toGeminiParameters, toGeminiSchema } from './schema';
 import type { StopEmulated } from '../types';
 import type { GeminiGenerationConfig, GeminiRequest, GeminiThinkingConfig } from './types';
@@ -29,6 +30,8 @@ export const EFFORT_BUDGETS: Record<NonNullable<ReasoningOptions['effort']>, num
  * (`oneCallOnly` in response.ts and stream.ts).
  * More than 5 stop sequences: the first 5 go, and `onStopEmulated` is told all of them, for the gateway
  * to cut the answer at the rest (stop emulation); refused with a 400 naming `stop` when there is no one to tell.
+ * A JSON answer beside functions on Gemini before 3, which refuses the two together, is asked for
+ * in words in the system instruction (`json-in-words.ts`).
  * Refused with a 400: a forced tool without tools, a forced tool that is not defined.
  * `options` say how to write the history (`toGeminiContents`).
  *
@@ -46,17 +49,20 @@ export function toGeminiRequest(req: ChatRequest, onStopEmulated?: StopEmulated,
   }
   const body: GeminiRequest = { contents };
 
+  const tools = req.tools ?? [];
+  // Gemini before 3 takes no JSON answer beside functions: the answer is asked for in words instead.
+  const inWords = asksJsonInWords(req.model, tools.length, req.responseFormat);
   const system = req.system.filter((p) => p.text !== '').map((p) => ({ text: p.text }));
+  if (inWords) system.push({ text: jsonInstruction(req.responseFormat!) });
   if (system.length > 0) body.systemInstruction = { parts: system };
 
-  const tools = req.tools ?? [];
   if (tools.length > 0) {
     body.tools = [{ functionDeclarations: tools.map(functionDeclaration) }];
   }
   const toolConfig = functionCallingConfig(req.toolChoice, tools);
   if (toolConfig) body.toolConfig = { functionCallingConfig: toolConfig };
 
-  const generationConfig = toGenerationConfig(req, onStopEmulated);
+  const generationConfig = toGenerationConfig(inWords ? { ...req, responseFormat: undefined } : req, onStopEmulated);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   return body;
 }
