@@ -2,9 +2,9 @@
  * Canonical answers as OpenAI Chat Completions: the whole `chat.completion` body and the
  * `chat.completion.chunk` SSE stream, shaped as OpenAI sends them (PROTOCOLS.md).
  *
- * Thinking is sent as `reasoning_content`, DeepSeek's field, which LiteLLM sends and Cline, Roo
- * Code, Continue and Zed read (OpenAI itself sends none; OpenRouter and vLLM now send `reasoning`,
- * which the OpenAI Agents SDK reads instead); redacted thinking and thinking signatures have no
+ * Thinking is sent as `reasoning_content`, DeepSeek's field, which LiteLLM sends and Cline and
+ * Roo Code read (OpenAI itself sends none; OpenRouter and vLLM now send `reasoning`, which the
+ * OpenAI Agents SDK reads instead); redacted thinking and thinking signatures have no
  * OpenAI form and are left out. A canonical `error` finish reason passes as `error`, as
  * OpenRouter does; the official client accepts unknown reasons. A refusal in words to a client
  * that asked for JSON is sent in `refusal`, as OpenAI sends one (`refusal-hold.ts`).
