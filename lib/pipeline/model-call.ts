@@ -363,7 +363,7 @@ export async function modelCall(binding: SurfaceBinding, req: GatewayRequest, ct
     // Only a call with stop sequences may have more than its upstream takes (Gemini's five), for the gateway to cut at.
     const onStopEmulated: StopEmulated | undefined = request.stop?.length ? (sequences) => emulateStop(ctx, sequences) : undefined;
     // Only a call with a temperature or top_p has one for a translation to leave out (Claude thinking on an effort).
-    const onParamDropped: ParamDropped | undefined = request.temperature !== undefined || request.topP !== undefined ? (param) => (ctx.params = [...(ctx.params ?? []), `${param}:dropped`]) : undefined;
+    const onParamDropped: ParamDropped | undefined = request.temperature !== undefined || request.topP !== undefined ? (param) => (ctx.params = droppedIn(ctx.params, param)) : undefined;
     let built: UpstreamRequest;
     // Caught in place, not wrapped: a call that translates pays no closure and no extra await for its errors' names.
     try {
@@ -405,6 +405,19 @@ function inClientFieldsOf(binding: SurfaceBinding, body: Record<string, unknown>
  */
 export function declinedIn(params: readonly string[] | undefined, param: ParamName): string[] | undefined {
   return params?.map((change) => (change.startsWith(`${param}:`) ? `${param}:declined` : change));
+}
+
+/**
+ * The record with a sampling option the translation left out (`CallContext.onParamDropped`): the
+ * client's is `dropped`, after the policy's changes; one the policy filled in or forced keeps its one
+ * entry, `declined` (`declinedIn`), so the record names each field once, as for an effort.
+ *
+ * @example
+ * droppedIn(['maxOutputTokens:capped'], 'temperature')  // ['maxOutputTokens:capped', 'temperature:dropped']
+ * droppedIn(['temperature:defaulted'], 'temperature')   // ['temperature:declined']
+ */
+export function droppedIn(params: readonly string[] | undefined, param: 'temperature' | 'topP'): string[] {
+  return params?.some((change) => change.startsWith(`${param}:`)) ? declinedIn(params, param)! : [...(params ?? []), `${param}:dropped`];
 }
 
 /** Providers whose prompt cache works only where the request marks it (for Bedrock, its encoder keeps the marks for models that cache; Claude on Vertex). */

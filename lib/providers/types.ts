@@ -28,8 +28,8 @@ export interface CallContext {
   /**
    * Told when the translation leaves out a sampling option the request carried (the client's or the
    * policy's) because the model refuses it beside another (Claude thinking on an effort, which takes
-   * temperature 1 only): so the usage record says it did not go upstream (`temperature:dropped`),
-   * as the OpenAI dialect's mending records what it drops.
+   * temperature 1 only): so the usage record says it did not go upstream (`temperature:dropped`,
+   * or `temperature:declined` for one the policy set: `droppedIn`, lib/pipeline/model-call.ts).
    */
   onParamDropped?: ParamDropped;
   /**

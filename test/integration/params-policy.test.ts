@@ -126,13 +126,27 @@ describe('the request parameter policy, through the official clients', () => {
     expect(record!.params).toEqual(['maxOutputTokens:capped', 'reasoningEffort:declined']);
   });
 
-  it('leaves out the temperature a chat call’s policy filled in when the client asked Claude to think', async () => {
-    const { key } = await instances.createKey({ name: 'params-claude-thinks' });
+  it('leaves out the temperature a chat call’s policy filled in when the client asked Claude to think, and records it once, as declined', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-thinks' });
 
     await openai(key).chat.completions.create({ model: 'gpt-thinks-on-claude', reasoning_effort: 'medium', messages: [{ role: 'user', content: 'Think' }] });
 
     expect(upstreamBody(anthropicUp)).toMatchObject({ thinking: { type: 'enabled', budget_tokens: 4096 } });
     expect(upstreamBody(anthropicUp)).not.toHaveProperty('temperature');
+    const [record] = await recordsOf(id);
+    // One entry for the field, as for an effort the policy filled in that did not go (not `temperature:defaulted` beside `temperature:dropped`).
+    expect(record!.params).toEqual(['temperature:declined']);
+  });
+
+  it('records the client’s own temperature left out beside its effort as dropped, after what the policy changed', async () => {
+    const { id, key } = await instances.createKey({ name: 'params-claude-own-temperature' });
+
+    await openai(key).chat.completions.create({ model: 'gpt-thinks-capped', reasoning_effort: 'low', temperature: 0, messages: [{ role: 'user', content: 'Think' }] });
+
+    expect(upstreamBody(anthropicUp)).toMatchObject({ thinking: { type: 'enabled' } });
+    expect(upstreamBody(anthropicUp)).not.toHaveProperty('temperature');
+    const [record] = await recordsOf(id);
+    expect(record!.params).toEqual(['maxOutputTokens:capped', 'temperature:dropped']);
   });
 
   it('sizes the thinking budget of a chat call translated to Claude to fit under the capped max_tokens, where the effort’s would not', async () => {

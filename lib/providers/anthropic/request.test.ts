@@ -625,6 +625,18 @@ describe('sampling options the translation leaves out, told so the usage record 
     // Assess
     expect(told).toEqual(dropped);
   });
+
+  it('tells nothing of a call refused for its top_k beside the temperature it would leave out: nothing went upstream', () => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    const act = () => toAnthropicBody(base({ temperature: 0, topK: 40, reasoning: { effort: 'medium' } }), { onParamDropped: (param) => told.push(param) });
+
+    // Assess
+    expect(act).toThrow('top_k cannot be set');
+    expect(told).toEqual([]);
+  });
 });
 
 describe('a prefill (a final assistant message, as Aider continues a cut answer)', () => {

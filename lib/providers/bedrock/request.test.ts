@@ -519,6 +519,18 @@ describe('sampling options Converse leaves out for Claude, told so the usage rec
     // Assess
     expect(told).toEqual(dropped);
   });
+
+  it('tells nothing of a call refused after its sampling was settled (a tool_choice naming no tool): nothing went upstream', () => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    const act = () => toConverseBody(base({ temperature: 0, reasoning: { effort: 'medium' }, tools: [TOOL], toolChoice: { type: 'tool', name: 'missing' } }), undefined, undefined, (param) => told.push(param));
+
+    // Assess
+    expect(act).toThrow('tool_choice names "missing"');
+    expect(told).toEqual([]);
+  });
 });
 
 describe('sampling options and Claude thinking on Converse', () => {
