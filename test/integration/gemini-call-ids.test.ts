@@ -5,32 +5,29 @@
  * Gemini takes as given. The Gemini surface's requests to Gemini pass through untouched.
  */
 import type OpenAI from 'openai';
-import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startFakeGemini, type FakeGemini } from '../fakes/gemini';
+import type { FakeAnthropic } from '../fakes/anthropic';
+import type { FakeGemini } from '../fakes/gemini';
 import { geminiClient, startHarness, type Harness } from './harness';
+import { startTranslatedFakes, type TranslatedFakes } from './translated-fakes';
 
-const GEMINI_KEY = 'AIza-call-ids';
-const ANTHROPIC_KEY = 'sk-ant-call-ids';
 const GEMINI_ID = 'n3v0qk2x';
 
 let h: Harness;
+let fakes: TranslatedFakes;
 let gemini: FakeGemini;
 let anthropic: FakeAnthropic;
 let key: string;
 
 beforeAll(async () => {
-  gemini = await startFakeGemini({ apiKey: GEMINI_KEY });
-  anthropic = await startFakeAnthropic({ apiKey: ANTHROPIC_KEY });
+  fakes = await startTranslatedFakes();
+  ({ gemini, anthropic } = fakes);
   h = await startHarness({
-    credentials: { TEST_GEMINI_KEY: GEMINI_KEY, TEST_ANTHROPIC_KEY: ANTHROPIC_KEY },
+    credentials: fakes.credentials,
     config: () => ({
-      providers: [
-        { id: 'google', type: 'gemini', baseUrl: gemini.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_GEMINI_KEY' } }] },
-        { id: 'claude', type: 'anthropic', baseUrl: anthropic.url, accounts: [{ id: 'main', apiKey: { env: 'TEST_ANTHROPIC_KEY' } }] },
-      ],
+      providers: fakes.providers,
       models: [
-        { name: 'gemini-3-pro-preview', targets: [{ provider: 'google', model: 'gemini-3-pro-preview' }] },
-        { name: 'claude-x', targets: [{ provider: 'claude', model: 'claude-sonnet-4-6' }] },
+        { name: 'gemini-3-pro-preview', targets: [{ provider: 'gem', model: 'gemini-3-pro-preview' }] },
+        { name: 'claude-x', targets: [{ provider: 'ant', model: 'claude-sonnet-4-6' }] },
       ],
     }),
   });
@@ -38,13 +35,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
-  await gemini?.close();
-  await anthropic?.close();
+  await fakes?.close();
 });
-beforeEach(() => {
-  gemini.reset();
-  anthropic.reset();
-});
+beforeEach(() => fakes.reset());
 
 const TOOLS: OpenAI.Chat.ChatCompletionTool[] = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
 type Sent = { contents: { role: string; parts: { functionCall?: { id?: string }; functionResponse?: { id?: string } }[] }[] };
