@@ -84,6 +84,10 @@ export function validateConverse(record: RecordedRequest): string | undefined {
     if (prefill) return prefill;
   }
   const thinking = (body as { additionalModelRequestFields?: { thinking?: { type?: unknown } } }).additionalModelRequestFields?.thinking;
+  // "Tool use with thinking only supports tool_choice: {type: 'auto'} (the default) or {type: 'none'}"
+  // (https://docs.claude.com/en/docs/build-with-claude/extended-thinking); Bedrock passes Claude's 400 on.
+  const forced = (body as { toolConfig?: { toolChoice?: Record<string, unknown> } }).toolConfig?.toolChoice;
+  if (claude && thinking?.type === 'enabled' && forced && ('any' in forced || 'tool' in forced)) return 'The model returned the following errors: Thinking may not be enabled when tool_choice forces tool use.';
   if (claude && thinking?.type === 'enabled') return converseThinkingFirst(messages);
   return undefined;
 }

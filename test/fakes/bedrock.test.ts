@@ -248,6 +248,26 @@ describe('fake Bedrock Runtime, through the official AWS SDK client', () => {
     expect(failure).toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/must alternate/) });
   });
 
+  it.each<{ name: string; toolChoice: ToolChoice; refused: boolean }>([
+    { name: 'refuses', toolChoice: { any: {} }, refused: true },
+    { name: 'refuses a named tool too', toolChoice: { tool: { name: 'f' } }, refused: true },
+    { name: 'takes auto', toolChoice: { auto: {} }, refused: false },
+  ])('$name beside Claude thinking, as Claude does (tool_choice only auto or none while thinking)', async ({ toolChoice, refused }) => {
+    // Prepare
+    const command = new ConverseCommand({
+      modelId: CLAUDE,
+      messages: USER,
+      toolConfig: { tools: [{ toolSpec: { name: 'f', inputSchema: { json: { type: 'object' } } } }], toolChoice },
+      additionalModelRequestFields: { thinking: { type: 'enabled', budget_tokens: 1024 } },
+    });
+
+    // Act
+    const failure = await client.send(command).then(() => undefined, (e: unknown) => e);
+
+    // Assess
+    expect(failure).toEqual(refused ? expect.objectContaining({ name: 'ValidationException', message: expect.stringMatching(/tool_choice forces tool use/) }) : undefined);
+  });
+
   it('answers InvokeModel with the Anthropic message JSON', async () => {
     // Prepare
     const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 20, messages: [{ role: 'user', content: 'hello world' }] });

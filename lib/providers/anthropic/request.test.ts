@@ -675,3 +675,46 @@ describe('a prefill of only whitespace', () => {
     expect(body.messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Rewrite app.py' }] }]);
   });
 });
+
+describe('a forced tool beside thinking, which Claude refuses together', () => {
+  const tools: ChatRequest['tools'] = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+
+  it.each<{ name: string; input: Partial<ChatRequest>; toolChoice: unknown; thinking: unknown; temperature: unknown; declined: string[] }>([
+    { name: 'tool_choice required beside an effort goes without thinking', input: { tools, toolChoice: { type: 'required' }, reasoning: { effort: 'high' } }, toolChoice: { type: 'any' }, thinking: undefined, temperature: undefined, declined: [] },
+    { name: 'a named tool beside an effort goes without thinking', input: { tools, toolChoice: { type: 'tool', name: 'get_weather' }, reasoning: { effort: 'low' } }, toolChoice: { type: 'tool', name: 'get_weather' }, thinking: undefined, temperature: undefined, declined: [] },
+    { name: 'the client’s temperature is kept when no thinking goes (the sampling rule sees none)', input: { tools, toolChoice: { type: 'required' }, temperature: 0, reasoning: { effort: 'medium' } }, toolChoice: { type: 'any' }, thinking: undefined, temperature: 0, declined: [] },
+    { name: 'an effort the policy filled in is declined', input: { tools, toolChoice: { type: 'required' }, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, toolChoice: { type: 'any' }, thinking: undefined, temperature: undefined, declined: ['reasoningEffort'] },
+    { name: 'a budget the policy filled in gives way too', input: { tools, toolChoice: { type: 'required' }, reasoning: { budgetTokens: 2048 }, setByPolicy: { reasoning: true } }, toolChoice: { type: 'any' }, thinking: undefined, temperature: undefined, declined: ['reasoningEffort'] },
+    { name: 'tool_choice auto keeps thinking', input: { tools, toolChoice: { type: 'auto' }, reasoning: { effort: 'low' } }, toolChoice: { type: 'auto' }, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: undefined, declined: [] },
+    { name: 'tool_choice none keeps thinking', input: { tools, toolChoice: { type: 'none' }, reasoning: { effort: 'low' } }, toolChoice: { type: 'none' }, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: undefined, declined: [] },
+    { name: 'a forced tool without thinking is sent as it is', input: { tools, toolChoice: { type: 'required' } }, toolChoice: { type: 'any' }, thinking: undefined, temperature: undefined, declined: [] },
+  ])('$name', ({ input, toolChoice, thinking, temperature, declined }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    const body = toAnthropicBody(base(input), { onPolicyDeclined: (param) => told.push(param) });
+
+    // Assess
+    expect(body.tool_choice).toEqual(toolChoice);
+    expect(body.thinking).toEqual(thinking);
+    expect(body.temperature).toEqual(temperature);
+    expect(told).toEqual(declined);
+  });
+
+  it.each<{ name: string; toolChoice: ChatRequest['toolChoice'] }>([
+    { name: 'required', toolChoice: { type: 'required' } },
+    { name: 'a named tool', toolChoice: { type: 'tool', name: 'get_weather' } },
+  ])('refuses the client’s own thinking budget beside $name, naming tool_choice', ({ toolChoice }) => {
+    // Act
+    const act = () => toAnthropicBody(base({ tools, toolChoice, reasoning: { budgetTokens: 2048 } }));
+
+    // Assess
+    expect(act).toThrow(GatewayError);
+    try {
+      act();
+    } catch (err) {
+      expect(err).toMatchObject({ status: 400, param: 'tool_choice' });
+    }
+  });
+});

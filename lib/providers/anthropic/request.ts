@@ -5,7 +5,7 @@ import type { CallContext, ParamDropped, PolicyDeclined } from '../types';
 import { withinBreakpointLimit } from './breakpoint-limit';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
-import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from './thinking';
+import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET, thinkingBesideToolChoice } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -100,6 +100,8 @@ export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOpti
   // for, is sized to fit or dropped; before the sampling rule, so that sampling left out for thinking
   // is not left out for none.
   if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderMaxTokens(req, budget, req.maxTokens);
+  // A forced tool binds the answer, thinking does not (see thinkingBesideToolChoice); also before the sampling rule.
+  if (budget !== undefined && !thinkingBesideToolChoice(req, 'provider type anthropic')) budget = undefined;
   const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
   if (!sampling.thinking) budget = undefined;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;

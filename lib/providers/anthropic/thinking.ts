@@ -118,3 +118,29 @@ export function budgetUnderMaxTokens(req: ChatRequest, budget: number, maxTokens
   // The client's own budget: its clash is the caller's to refuse, unless only the raise to the least made it.
   return (req.reasoning?.budgetTokens ?? budget) < maxTokens ? undefined : budget;
 }
+
+/**
+ * Whether thinking may go beside the request's tool choice. "Tool use with thinking only supports
+ * tool_choice: {type: 'auto'} (the default) or {type: 'none'}"
+ * (https://docs.claude.com/en/docs/build-with-claude/extended-thinking), and Anthropic answers 400
+ * to a forced tool beside it. A forced tool (`required` or a named one) binds the answer and
+ * thinking does not, so thinking from an effort (the gateway's own mapping of reasoning_effort) or
+ * from the policy gives way, as for a prefill or a tool loop that lost its thinking; the client's
+ * own budget beside a forced tool is refused with a 400 naming `tool_choice`.
+ *
+ * @example
+ * thinkingBesideToolChoice({ ...req, tools, toolChoice: { type: 'required' }, reasoning: { effort: 'high' } }, 'provider type anthropic') // false
+ * thinkingBesideToolChoice({ ...req, tools, toolChoice: { type: 'auto' }, reasoning: { budgetTokens: 2048 } }, 'provider type anthropic') // true
+ */
+export function thinkingBesideToolChoice(req: ChatRequest, provider: string): boolean {
+  const choice = req.toolChoice;
+  if ((choice?.type !== 'required' && choice?.type !== 'tool') || (req.tools ?? []).length === 0) return true;
+  if (req.reasoning?.budgetTokens !== undefined && !req.setByPolicy?.reasoning) {
+    const forced = choice.type === 'tool' ? `naming tool "${choice.name}"` : '"required"';
+    throw new GatewayError('invalid_request', `tool_choice ${forced} cannot go beside a thinking budget for ${provider}: Claude thinks only beside tool_choice auto or none.`, {
+      param: 'tool_choice',
+      code: 'unsupported_parameter',
+    });
+  }
+  return false;
+}

@@ -659,3 +659,44 @@ describe('stop sequences on a Bedrock model that refuses stopSequences (GPT-OSS,
     expect(act).toThrow(expect.objectContaining({ status: 400, param: 'stop' }));
   });
 });
+
+describe('a forced tool beside Claude thinking (Converse), which Claude refuses together', () => {
+  const tools = [TOOL];
+
+  it.each<{ name: string; input: Partial<ChatRequest>; toolChoice: unknown; thinking: unknown; temperature: unknown; declined: string[] }>([
+    { name: 'tool_choice required beside an effort goes without thinking', input: { tools, toolChoice: { type: 'required' }, reasoning: { effort: 'high' } }, toolChoice: { any: {} }, thinking: undefined, temperature: undefined, declined: [] },
+    { name: 'a named tool beside an effort goes without thinking', input: { tools, toolChoice: { type: 'tool', name: 'a' }, reasoning: { effort: 'low' } }, toolChoice: { tool: { name: 'a' } }, thinking: undefined, temperature: undefined, declined: [] },
+    { name: 'the client’s temperature is kept when no thinking goes (the sampling rule sees none)', input: { tools, toolChoice: { type: 'required' }, temperature: 0, reasoning: { effort: 'medium' } }, toolChoice: { any: {} }, thinking: undefined, temperature: 0, declined: [] },
+    { name: 'an effort the policy filled in is declined', input: { tools, toolChoice: { type: 'required' }, reasoning: { effort: 'high' }, setByPolicy: { reasoning: true } }, toolChoice: { any: {} }, thinking: undefined, temperature: undefined, declined: ['reasoningEffort'] },
+    { name: 'a budget the policy filled in gives way too', input: { tools, toolChoice: { type: 'required' }, reasoning: { budgetTokens: 2048 }, setByPolicy: { reasoning: true } }, toolChoice: { any: {} }, thinking: undefined, temperature: undefined, declined: ['reasoningEffort'] },
+    { name: 'tool_choice auto keeps thinking', input: { tools, toolChoice: { type: 'auto' }, reasoning: { effort: 'low' } }, toolChoice: undefined, thinking: { type: 'enabled', budget_tokens: 1024 }, temperature: undefined, declined: [] },
+  ])('$name', ({ input, toolChoice, thinking, temperature, declined }) => {
+    // Prepare
+    const told: string[] = [];
+
+    // Act
+    const body = toConverseBody(base(input), (param) => told.push(param));
+
+    // Assess
+    expect(body.toolConfig?.toolChoice).toEqual(toolChoice);
+    expect(body.additionalModelRequestFields?.thinking).toEqual(thinking);
+    expect(body.inferenceConfig?.temperature).toEqual(temperature);
+    expect(told).toEqual(declined);
+  });
+
+  it.each<{ name: string; toolChoice: ChatRequest['toolChoice'] }>([
+    { name: 'required', toolChoice: { type: 'required' } },
+    { name: 'a named tool', toolChoice: { type: 'tool', name: 'a' } },
+  ])('refuses the client’s own thinking budget (the Messages surface’s) beside $name, naming tool_choice', ({ toolChoice }) => {
+    // Act
+    const act = () => toConverseBody(base({ tools, toolChoice, reasoning: { budgetTokens: 2048 } }));
+
+    // Assess
+    expect(act).toThrow(GatewayError);
+    try {
+      act();
+    } catch (err) {
+      expect(err).toMatchObject({ status: 400, param: 'tool_choice' });
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
-import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET } from '../anthropic/thinking';
+import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET, thinkingBesideToolChoice } from '../anthropic/thinking';
 import type { ParamDropped, PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
@@ -97,6 +97,8 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
 
   // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
   let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
+  // Claude thinks only beside tool_choice auto or none: a forced tool goes without thinking (see thinkingBesideToolChoice).
+  if (family === 'anthropic' && !thinkingOff && 'thinking' in reasoning(req, family) && !thinkingBesideToolChoice(req, PROVIDER)) thinkingOff = true;
   // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling);
   // whether it thinks is asked after the policy's maxTokens has had its say (see reasoning).
   const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && 'thinking' in reasoning(req, family)) : undefined;
