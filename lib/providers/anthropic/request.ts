@@ -5,7 +5,7 @@ import type { CallContext, ParamDropped, PolicyDeclined } from '../types';
 import { withinBreakpointLimit } from './breakpoint-limit';
 import { anthropicMessages, historyHasToolBlocks, toolLoopLacksThinking, toolNamesInHistory } from './content';
 import { prefillLacksThinking, withTrimmedPrefill } from './prefill';
-import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET, thinkingBesideToolChoice } from './thinking';
+import { claudeThinking, MIN_THINKING_BUDGET } from './thinking';
 
 /** `max_tokens` when the client sent none (Anthropic requires it; OpenAI clients often omit it). */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -95,15 +95,8 @@ export function toAnthropicBody(request: ChatRequest, options: AnthropicBodyOpti
   // A tool loop whose turn has no thinking of Claude's (another family's was dropped), or a prefill
   // (see prefillLacksThinking), can only go on without extended thinking, as Anthropic's error
   // advises and LiteLLM's modify_params does.
-  let budget = toolLoopLacksThinking(messages) || prefillLacksThinking(messages) ? undefined : thinkingBudget(req.reasoning);
-  // Anthropic counts thinking inside max_tokens: an effort's budget, or one the policy left no room
-  // for, is sized to fit or dropped; before the sampling rule, so that sampling left out for thinking
-  // is not left out for none.
-  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderMaxTokens(req, budget, req.maxTokens);
-  // A forced tool binds the answer, thinking does not (see thinkingBesideToolChoice); also before the sampling rule.
-  if (budget !== undefined && !thinkingBesideToolChoice(req, 'provider type anthropic')) budget = undefined;
-  const sampling = claudeSampling(req, 'provider type anthropic', budget !== undefined);
-  if (!sampling.thinking) budget = undefined;
+  const sampling = claudeThinking(req, 'provider type anthropic', thinkingBudget(req.reasoning), toolLoopLacksThinking(messages) || prefillLacksThinking(messages));
+  const budget = sampling.budget;
   const defaultMax = options.defaultMaxTokens ?? DEFAULT_MAX_TOKENS;
   let maxTokens = req.maxTokens ?? defaultMax;
   if (budget === undefined && req.setByPolicy?.reasoning && thinkingBudget(req.reasoning) !== undefined) options.onPolicyDeclined?.('reasoningEffort');

@@ -144,3 +144,30 @@ export function thinkingBesideToolChoice(req: ChatRequest, provider: string): bo
   }
   return false;
 }
+
+/** What goes to Claude of a request's thinking: the budget (none: no thinking) and the sampling options left out. */
+export interface ClaudeThinking {
+  budget: number | undefined;
+  omit: readonly OmittableSamplingField[];
+}
+
+/**
+ * Claude's thinking for a request, as every Claude translator (Anthropic, Vertex, Bedrock) decides
+ * it: the `asked` budget (that host's reading of the effort or budget), unless the conversation's
+ * end rules thinking out (`lacksThinking`: a tool loop that lost its thinking, a prefill), fitted
+ * under `max_tokens` (`budgetUnderMaxTokens`), given way to a forced tool
+ * (`thinkingBesideToolChoice`), and then the sampling rule (`claudeSampling`), which sees whether
+ * thinking still goes. Throws the 400s those refuse with.
+ *
+ * @example
+ * claudeThinking({ ...req, reasoning: { effort: 'high' }, maxTokens: 8000, temperature: 0 }, 'provider type anthropic', 16384, false)
+ * // { budget: 6976, omit: ['temperature'] }
+ */
+export function claudeThinking(req: ChatRequest, provider: string, asked: number | undefined, lacksThinking: boolean): ClaudeThinking {
+  let budget = lacksThinking ? undefined : asked;
+  if (budget !== undefined && req.maxTokens !== undefined) budget = budgetUnderMaxTokens(req, budget, req.maxTokens);
+  // A forced tool binds the answer, thinking does not; before the sampling rule, so that sampling left out for thinking is not left out for none.
+  if (budget !== undefined && !thinkingBesideToolChoice(req, provider)) budget = undefined;
+  const sampling = claudeSampling(req, provider, budget !== undefined);
+  return { budget: sampling.thinking ? budget : undefined, omit: sampling.omit };
+}

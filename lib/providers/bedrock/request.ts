@@ -3,7 +3,7 @@ import { GatewayError } from '../../http/errors';
 import { withinBreakpointLimit } from '../anthropic/breakpoint-limit';
 import { toolLoopLacksThinking } from '../anthropic/content';
 import { prefillLacksThinking, withTrimmedPrefill } from '../anthropic/prefill';
-import { budgetUnderMaxTokens, claudeSampling, MIN_THINKING_BUDGET, thinkingBesideToolChoice } from '../anthropic/thinking';
+import { claudeThinking, MIN_THINKING_BUDGET } from '../anthropic/thinking';
 import type { ParamDropped, PolicyDeclined, StopEmulated } from '../types';
 import { cachePoint, isBlank, toConverseMessages } from './content';
 import type { ConverseBody, ToolChoiceBlock, ToolEntry } from './wire';
@@ -95,15 +95,10 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
   const system = req.system.filter((p) => !isBlank(p.text)).flatMap((p) => (p.cacheControl && caching.system ? [{ text: p.text }, cachePoint(p.cacheControl)] : [{ text: p.text }]));
   if (system.length > 0) body.system = system;
 
-  // Claude's rule for a tool loop whose turn lost its thinking (see toolLoopLacksThinking), and for a prefill (prefillLacksThinking): go on without thinking.
-  let thinkingOff = family === 'anthropic' && lastTurnsLackThinking(body.messages);
-  // Claude thinks only beside tool_choice auto or none: a forced tool goes without thinking (see thinkingBesideToolChoice).
-  if (family === 'anthropic' && !thinkingOff && 'thinking' in reasoning(req, family) && !thinkingBesideToolChoice(req, PROVIDER)) thinkingOff = true;
-  // Claude refuses some sampling options while thinking, as on Anthropic's API (see claudeSampling);
-  // whether it thinks is asked after the policy's maxTokens has had its say (see reasoning).
-  const sampling = family === 'anthropic' ? claudeSampling(req, PROVIDER, !thinkingOff && 'thinking' in reasoning(req, family)) : undefined;
-  if (sampling && !sampling.thinking) thinkingOff = true;
-  const omit = sampling?.omit ?? [];
+  // Claude's thinking as on Anthropic's API (see claudeThinking); a tool loop whose turn lost its
+  // thinking, or a prefill, goes on without it (lastTurnsLackThinking).
+  const claude = family === 'anthropic' ? claudeThinking(req, PROVIDER, claudeBudget(req.reasoning), lastTurnsLackThinking(body.messages)) : undefined;
+  const omit = claude?.omit ?? [];
 
   let stop = (req.stop ?? []).filter((s) => s !== '' && !(family === 'anthropic' && isBlank(s)));
   if (stop.length > 0 && refusesStopSequences(req.model)) {
@@ -122,7 +117,7 @@ export function toConverseBody(request: ChatRequest, onPolicyDeclined?: PolicyDe
   const toolConfig = toToolConfig(req, caching.tools);
   if (toolConfig) body.toolConfig = toolConfig;
 
-  const thinking = thinkingOff ? {} : reasoning(req, family);
+  const thinking = family !== 'anthropic' ? reasoning(req, family) : claude?.budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: claude.budget } };
   // Claude gave way on the effort the policy filled in (a clash, a tool loop, no room under maxTokens).
   if (family === 'anthropic' && req.setByPolicy?.reasoning && asksThinking(req.reasoning) && !('thinking' in thinking)) onPolicyDeclined?.('reasoningEffort');
   const additional = { ...topK(req.topK, family), ...thinking, ...oneCallAtATime(req, family, toolConfig?.toolChoice) };
@@ -182,15 +177,16 @@ function topK(value: number | undefined, family: ReturnType<typeof modelFamily>)
 
 const asksThinking = (options: ReasoningOptions | undefined): boolean => options?.effort !== undefined || options?.budgetTokens !== undefined;
 
-function reasoning(req: ChatRequest, family: ReturnType<typeof modelFamily>): Record<string, unknown> {
+/** The thinking budget a request asks of Claude on Bedrock, if any: its own (at least the least), or its effort's. */
+function claudeBudget(options: ReasoningOptions | undefined): number | undefined {
+  if (options?.budgetTokens !== undefined) return Math.max(MIN_THINKING_BUDGET, options.budgetTokens);
+  return options?.effort !== undefined ? EFFORT_BUDGET[options.effort] : undefined;
+}
+
+/** The reasoning fields of a model other than Claude (Claude's: `claudeThinking`). */
+function reasoning(req: ChatRequest, family: Exclude<ReturnType<typeof modelFamily>, 'anthropic'>): Record<string, unknown> {
   const { reasoning: options, model } = req;
   if (!options || (options.effort === undefined && options.budgetTokens === undefined)) return {};
-  if (family === 'anthropic') {
-    const asked = options.budgetTokens !== undefined ? Math.max(MIN_THINKING_BUDGET, options.budgetTokens) : EFFORT_BUDGET[options.effort ?? 'medium'];
-    // Claude counts thinking inside maxTokens: an effort's budget, or one the policy left no room for, is sized to fit or dropped.
-    const budget = req.maxTokens === undefined ? asked : budgetUnderMaxTokens(req, asked, req.maxTokens);
-    return budget === undefined ? {} : { thinking: { type: 'enabled', budget_tokens: budget } };
-  }
   if (family === 'openai' && options.effort) return { reasoning_effort: options.effort === 'minimal' ? 'low' : options.effort };
   if (family === 'nova' && options.effort) return { reasoningConfig: { type: 'enabled', maxReasoningEffort: options.effort === 'minimal' ? 'low' : options.effort } };
   const param = options.effort !== undefined ? 'reasoning_effort' : 'thinking';
