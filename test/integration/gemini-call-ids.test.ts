@@ -60,6 +60,19 @@ async function firstCall(client: OpenAI, model: string, stream: boolean): Promis
   return { id: call.id, ...call.function };
 }
 
+/** The next turn to Gemini: the client's history with the call and its result. */
+function answerCall(client: OpenAI, call: { id: string; name: string; arguments: string }): Promise<OpenAI.Chat.ChatCompletion> {
+  return client.chat.completions.create({
+    model: 'gemini-3-pro-preview',
+    messages: [
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
+      { role: 'tool', tool_call_id: call.id, content: '-5C' },
+    ],
+    tools: TOOLS,
+  });
+}
+
 describe('Gemini call ids through Chat Completions', () => {
   // Gemini 3's ids are like `n3v0qk2x`; later models' like `call_4162774` (brainlid/langchain#620).
   it.each([GEMINI_ID, 'call_4162774'].flatMap((id) => [false, true].map((stream) => ({ id, stream }))))("sends Gemini's call id $id back on the call and its response (stream $stream)", async ({ id, stream }) => {
@@ -70,15 +83,7 @@ describe('Gemini call ids through Chat Completions', () => {
     gemini.reply({ kind: 'text', text: 'Cold.' });
 
     // Act
-    const second = await client.chat.completions.create({
-      model: 'gemini-3-pro-preview',
-      messages: [
-        { role: 'user', content: 'Weather in Oslo?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
-        { role: 'tool', tool_call_id: call.id, content: '-5C' },
-      ],
-      tools: TOOLS,
-    });
+    const second = await answerCall(client, call);
 
     // Assess
     expect(call.id).toBe(id);
@@ -97,15 +102,7 @@ describe('Gemini call ids through Chat Completions', () => {
     gemini.reply({ kind: 'text', text: 'Cold.' });
 
     // Act
-    await client.chat.completions.create({
-      model: 'gemini-3-pro-preview',
-      messages: [
-        { role: 'user', content: 'Weather in Oslo?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
-        { role: 'tool', tool_call_id: call.id, content: '-5C' },
-      ],
-      tools: TOOLS,
-    });
+    await answerCall(client, call);
 
     // Assess
     expect(call.id).toMatch(/^call_[0-9a-f]{16}_0$/);
@@ -123,15 +120,7 @@ describe('Gemini call ids through Chat Completions', () => {
     const call = await firstCall(client, 'claude-x', false);
 
     // Act
-    await client.chat.completions.create({
-      model: 'gemini-3-pro-preview',
-      messages: [
-        { role: 'user', content: 'Weather in Oslo?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }] },
-        { role: 'tool', tool_call_id: call.id, content: '-5C' },
-      ],
-      tools: TOOLS,
-    });
+    await answerCall(client, call);
 
     // Assess
     expect(call.id).toMatch(/^toolu_/);
